@@ -1,0 +1,63 @@
+"""Settings read from the environment (ARAPI_*), in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+DEFAULT_DATABASE_URL = "sqlite:///./arapi.db"
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _list(name: str) -> tuple[str, ...]:
+    raw = os.environ.get(name, "")
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    # Production switches: GraphiQL and introspection are on for development.
+    graphiql: bool = True
+    introspection: bool = True
+    # GraphQL hardening limits.
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_page_size: int = 100
+    # Imports.
+    max_upload_bytes: int = 50 * 1024 * 1024
+    max_unzipped_bytes: int = 200 * 1024 * 1024
+    disabled_plugins: tuple[str, ...] = ()
+    # Cash application: proposals at or above this confidence are applied automatically.
+    auto_apply_confidence: Decimal = Decimal("0.95")
+    default_org: str = "default"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("ARAPI_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            graphiql=_flag("ARAPI_GRAPHIQL", True),
+            introspection=_flag("ARAPI_INTROSPECTION", True),
+            max_query_depth=_int("ARAPI_MAX_QUERY_DEPTH", 12),
+            max_aliases=_int("ARAPI_MAX_ALIASES", 30),
+            max_tokens=_int("ARAPI_MAX_TOKENS", 5000),
+            max_upload_bytes=_int("ARAPI_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+            max_unzipped_bytes=_int("ARAPI_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024),
+            disabled_plugins=_list("ARAPI_DISABLED_PLUGINS"),
+            auto_apply_confidence=Decimal(os.environ.get("ARAPI_AUTO_APPLY_CONFIDENCE", "0.95")),
+            default_org=os.environ.get("ARAPI_DEFAULT_ORG", "default"),
+        )

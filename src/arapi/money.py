@@ -1,0 +1,113 @@
+"""Exact money: integer minor units plus an ISO 4217 code.
+
+Currency exponents come from CLDR through babel (``get_currency_precision``),
+never from a hand-typed table. ``Decimal`` is the only Python type for amounts
+outside the database; floats are refused everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import get_currency_precision, list_currencies
+
+from arapi.errors import ArapiError, MoneyErrorCode
+
+
+@lru_cache(maxsize=1)
+def _known_currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def normalize_currency(code: str) -> str:
+    """Return the upper-case ISO 4217 code or raise UNKNOWN_CURRENCY."""
+    if not isinstance(code, str):
+        raise ArapiError(MoneyErrorCode.UNKNOWN_CURRENCY, f"unknown currency {code!r}")
+    upper = code.strip().upper()
+    if len(upper) != 3 or upper not in _known_currencies():
+        raise ArapiError(MoneyErrorCode.UNKNOWN_CURRENCY, f"unknown currency {code!r}")
+    return upper
+
+
+@lru_cache(maxsize=512)
+def exponent(currency: str) -> int:
+    """Number of minor-unit digits of a currency (EUR 2, JPY 0, BHD 3)."""
+    return int(get_currency_precision(normalize_currency(currency)))
+
+
+def parse_decimal(value: object) -> Decimal:
+    """A Decimal from a Decimal, int or decimal string; floats are refused."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, "amounts must be decimal strings, not floats")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"not a decimal amount: {value!r}") from None
+    else:
+        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"not a decimal amount: {value!r}")
+    if not result.is_finite():
+        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"not a finite amount: {value!r}")
+    return result
+
+
+def to_minor(amount: Decimal | str | int, currency: str) -> int:
+    """Exact conversion to minor units; more digits than the currency has is an error.
+
+    Trailing zeros are fine ("8.850" EUR is 885 cents), a real sub-unit is not.
+    """
+    value = parse_decimal(amount)
+    scaled = value.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise ArapiError(
+            MoneyErrorCode.AMOUNT_PRECISION,
+            f"{value} has more decimals than {normalize_currency(currency)} allows ({exponent(currency)})",
+        )
+    return int(scaled)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """The Decimal amount for minor units, at the currency's scale ("12.30")."""
+    return Decimal(int(minor)).scaleb(-exponent(currency))
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    minor: int
+    currency: str
+
+    @classmethod
+    def of(cls, amount: Decimal | str | int, currency: str) -> Money:
+        code = normalize_currency(currency)
+        return cls(to_minor(amount, code), code)
+
+    @property
+    def amount(self) -> Decimal:
+        return from_minor(self.minor, self.currency)
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ArapiError(
+                MoneyErrorCode.CURRENCY_MISMATCH,
+                f"cannot combine {self.currency} and {other.currency}",
+            )
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
