@@ -1,0 +1,183 @@
+"""The ``arapi`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from arapi.config import Settings
+from arapi.errors import ArapiError
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _database(settings: Settings):
+    from arapi.db import Database
+
+    return Database(settings.database_url)
+
+
+def _fail(exc: ArapiError, as_json: bool = False) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": {"code": exc.code.value, "message": exc.message}}))
+    else:
+        click.echo(f"error [{exc.code.value}]: {exc.message}", err=True)
+    sys.exit(1)
+
+
+@click.group(help="arapi: accounts-receivable and credit-management backend.")
+@click.version_option(package_name="arapi")
+def main() -> None:
+    pass
+
+
+@main.command(help="Serve the GraphQL API (GraphiQL at /graphql in a browser).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="uvicorn worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    settings = _settings()
+    click.echo(f"arapi on http://{host}:{port}/graphql (database {settings.database_url})", err=True)
+    if workers > 1:
+        uvicorn.run("arapi.app:app_from_env", factory=True, host=host, port=port, workers=workers)
+    else:
+        from arapi.app import app_from_env
+
+        uvicorn.run(app_from_env(), host=host, port=port)
+
+
+@main.group(help="Database maintenance.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply every pending migration (ARAPI_DATABASE_URL).")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    from arapi.db.migrate import upgrade
+
+    upgrade(_settings().database_url, revision)
+    click.echo(f"database at {revision}", err=True)
+
+
+@db.command("downgrade", help="Step the schema back to REVISION (e.g. -1 or base).")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    from arapi.db.migrate import downgrade
+
+    downgrade(_settings().database_url, revision)
+
+
+@main.group(help="Organizations (tenants).")
+def org() -> None:
+    pass
+
+
+@org.command("create", help="Create an organization named NAME.")
+@click.argument("name")
+def org_create(name: str) -> None:
+    from arapi.auth import service
+
+    try:
+        with _database(_settings()).write() as session:
+            created = service.create_organization(session, name)
+    except ArapiError as exc:
+        _fail(exc)
+    click.echo(f"organization {created.name!r} created", err=True)
+
+
+@main.group(help="API keys.")
+def apikey() -> None:
+    pass
+
+
+@apikey.command(
+    "create",
+    help="Create an API key for an organization and print it on stdout (only a hash is stored: keep it). "
+    "Roles: admin, collector, integrator, partner (read-only, only granted customers: see --grant).",
+)
+@click.option("--org", "org_name", required=True, help="Organization name.")
+@click.option("--role", required=True, type=click.Choice(["admin", "collector", "integrator", "partner"]))
+@click.option("--name", default="", help="A label to tell keys apart.")
+@click.option("--grant", "grants", multiple=True, help="Partner keys: customer external ref to grant (repeatable).")
+def apikey_create(org_name: str, role: str, name: str, grants: tuple[str, ...]) -> None:
+    from arapi.auth import service
+    from arapi.repositories import customers
+
+    try:
+        with _database(_settings()).write() as session:
+            organization = service.organization_by_name(session, org_name)
+            raw = service.create_api_key(session, organization, role, name)
+            for ref in grants:
+                customer = customers.by_external_ref(session, organization.id, ref)
+                if customer is None:
+                    raise ArapiError(service.CommonErrorCode.NOT_FOUND, f"no customer with external ref {ref!r}")
+                service.grant_customer(session, raw, customer.id)
+    except ArapiError as exc:
+        _fail(exc)
+    click.echo(raw)
+
+
+@main.group(help="Demonstration data.")
+def demo() -> None:
+    pass
+
+
+@demo.command("load", help="Load the demo data set into organization 'demo'.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds an organization.")
+@click.option("--seed", default=7, show_default=True, type=int)
+def demo_load(if_empty: bool, seed: int) -> None:
+    from arapi import demo as demo_data
+
+    with _database(_settings()).write() as session:
+        if if_empty and demo_data.has_any_organization(session):
+            click.echo("database not empty: demo data not loaded", err=True)
+            return
+        summary = demo_data.load(session, seed=seed)
+    click.echo(
+        f"demo data loaded: {summary['customers']} customers, {summary['invoices']} invoices, "
+        f"{summary['payments']} payments, {summary['schedules']} schedule",
+        err=True,
+    )
+
+
+@main.group(help="The GraphQL schema.")
+def schema() -> None:
+    pass
+
+
+@schema.command("export", help="Print the schema in SDL (what schema.graphql holds).")
+def schema_export() -> None:
+    from arapi.graphql.schema import export_sdl
+
+    click.echo(export_sdl(), nl=False)
+
+
+@main.command(help="List the loaded plugins and what they provide.")
+def plugins() -> None:
+    from arapi.plugin import PluginHost
+
+    settings = _settings()
+    try:
+        host = PluginHost.from_entry_points(settings.disabled_plugins)
+        statement = host.statement_parsers()
+        invoice = host.invoice_parsers()
+    except ArapiError as exc:
+        _fail(exc)
+    for plugin in host.loaded:
+        click.echo(f"{plugin.name}\t{plugin.distribution or '-'}\t{plugin.version or '-'}")
+    for kind, table in (("statement", statement), ("invoices", invoice)):
+        for key, parser in sorted(table.items()):
+            click.echo(f"  {kind} format {key}: {parser.label} [{host.provider_owner(kind, key)}]")
+    if settings.disabled_plugins:
+        click.echo(f"disabled: {', '.join(settings.disabled_plugins)}")
+
+
+if __name__ == "__main__":
+    main()

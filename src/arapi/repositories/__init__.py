@@ -1,0 +1,1 @@
+"""All SQL lives in repositories. Every read takes the organization id."""

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from arapi.models import Customer, CustomerIban, CustomerPayerName
+from arapi.repositories import paging
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    ids: Sequence[int] | None = None  # partners: their grants
+    search: str | None = None  # name, external ref or legal id
+    currency: str | None = None
+    country: str | None = None
+
+
+SORT_COLUMNS = {"NAME": Customer.name, "CREATED": Customer.id}
+
+
+def page(
+    session: Session,
+    org_id: int,
+    f: CustomerFilter,
+    *,
+    field: str,
+    descending: bool,
+    limit: int,
+    after: Sequence | None,
+    before: Sequence | None,
+    forward: bool,
+) -> tuple[list[Customer], bool]:
+    stmt = select(Customer).where(Customer.organization_id == org_id)
+    if f.ids is not None:
+        stmt = stmt.where(Customer.id.in_(list(f.ids) or [-1]))
+    if f.search:
+        pattern = f"%{f.search.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Customer.name).like(pattern),
+                func.lower(Customer.external_ref).like(pattern),
+                func.lower(Customer.legal_id).like(pattern),
+            )
+        )
+    if f.currency:
+        stmt = stmt.where(Customer.currency == f.currency)
+    if f.country:
+        stmt = stmt.where(Customer.country == f.country)
+    keys = [paging.SortKey(SORT_COLUMNS[field], descending)]
+    if field != "CREATED":
+        keys.append(paging.SortKey(Customer.id, descending))
+    result = paging.fetch(session, stmt, keys, limit=limit, after=after, before=before, forward=forward)
+    return [r[0] for r in result.rows], result.has_more
+
+
+def key_of(customer: Customer, field: str) -> tuple:
+    return (customer.id,) if field == "CREATED" else (customer.name, customer.id)
+
+
+def get(session: Session, org_id: int, customer_id: int) -> Customer | None:
+    customer = session.get(Customer, customer_id)
+    return customer if customer is not None and customer.organization_id == org_id else None
+
+
+def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, Customer]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    stmt = select(Customer).where(Customer.organization_id == org_id, Customer.id.in_(ids))
+    return {c.id: c for c in session.scalars(stmt)}
+
+
+def by_external_ref(session: Session, org_id: int, ref: str) -> Customer | None:
+    return session.scalar(
+        select(Customer).where(Customer.organization_id == org_id, Customer.external_ref == ref)
+    )
+
+
+def by_legal_id(session: Session, org_id: int, legal_id: str) -> Customer | None:
+    return session.scalar(
+        select(Customer)
+        .where(Customer.organization_id == org_id, Customer.legal_id == legal_id)
+        .order_by(Customer.id)
+        .limit(1)
+    )
+
+
+def by_exact_name(session: Session, org_id: int, name: str) -> Customer | None:
+    return session.scalar(
+        select(Customer)
+        .where(Customer.organization_id == org_id, func.lower(Customer.name) == name.strip().lower())
+        .order_by(Customer.id)
+        .limit(1)
+    )
+
+
+def add(session: Session, customer: Customer) -> Customer:
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def ibans_for(session: Session, org_id: int, customer_ids: Iterable[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    ids = list(customer_ids)
+    if not ids:
+        return out
+    stmt = (
+        select(CustomerIban)
+        .where(CustomerIban.organization_id == org_id, CustomerIban.customer_id.in_(ids))
+        .order_by(CustomerIban.id)
+    )
+    for row in session.scalars(stmt):
+        out.setdefault(row.customer_id, []).append(row.iban)
+    return out
+
+
+def add_iban(session: Session, org_id: int, customer_id: int, iban: str, source: str) -> bool:
+    """Record an IBAN for a customer; False when it was already known."""
+    exists = session.scalar(
+        select(CustomerIban.id).where(
+            CustomerIban.organization_id == org_id,
+            CustomerIban.customer_id == customer_id,
+            CustomerIban.iban == iban,
+        )
+    )
+    if exists:
+        return False
+    session.add(CustomerIban(organization_id=org_id, customer_id=customer_id, iban=iban, source=source))
+    session.flush()
+    return True
+
+
+def payer_names_for(session: Session, org_id: int, customer_ids: Iterable[int] | None = None):
+    stmt = select(CustomerPayerName).where(CustomerPayerName.organization_id == org_id)
+    if customer_ids is not None:
+        stmt = stmt.where(CustomerPayerName.customer_id.in_(list(customer_ids) or [-1]))
+    out: dict[int, list[str]] = {}
+    for row in session.scalars(stmt.order_by(CustomerPayerName.id)):
+        out.setdefault(row.customer_id, []).append(row.name)
+    return out
+
+
+def add_payer_name(session: Session, org_id: int, customer_id: int, name: str, normalized: str) -> bool:
+    exists = session.scalar(
+        select(CustomerPayerName.id).where(
+            CustomerPayerName.organization_id == org_id,
+            CustomerPayerName.customer_id == customer_id,
+            CustomerPayerName.normalized == normalized,
+        )
+    )
+    if exists:
+        return False
+    session.add(
+        CustomerPayerName(
+            organization_id=org_id, customer_id=customer_id, name=name, normalized=normalized
+        )
+    )
+    session.flush()
+    return True
+
+
+def all_for_org(session: Session, org_id: int) -> list[Customer]:
+    return list(session.scalars(select(Customer).where(Customer.organization_id == org_id)))
+
+
+def all_ibans(session: Session, org_id: int) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for row in session.scalars(select(CustomerIban).where(CustomerIban.organization_id == org_id)):
+        out.setdefault(row.customer_id, []).append(row.iban)
+    return out

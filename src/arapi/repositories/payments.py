@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from arapi.models import Allocation, Payment
+from arapi.repositories import paging
+from arapi.repositories.balances import PaymentBalance
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    payment: Payment
+    unapplied_minor: int
+
+
+@dataclass(frozen=True)
+class PaymentFilter:
+    customer_ids: Sequence[int] | None = None
+    currency: str | None = None
+    unapplied_only: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    search: str | None = None  # payer name or reference
+    statement_id: int | None = None
+
+
+SORT_COLUMNS = {"RECEIVED_ON": Payment.received_on, "AMOUNT": Payment.amount_minor, "CREATED": Payment.id}
+
+
+def _filtered(org_id: int, f: PaymentFilter, balance: PaymentBalance):
+    stmt = balance.select_payments().where(Payment.organization_id == org_id)
+    if f.customer_ids is not None:
+        stmt = stmt.where(Payment.customer_id.in_(list(f.customer_ids) or [-1]))
+    if f.currency:
+        stmt = stmt.where(Payment.currency == f.currency)
+    if f.unapplied_only:
+        stmt = stmt.where(balance.unapplied > 0)
+    if f.received_from:
+        stmt = stmt.where(Payment.received_on >= f.received_from)
+    if f.received_to:
+        stmt = stmt.where(Payment.received_on <= f.received_to)
+    if f.search:
+        pattern = f"%{f.search.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Payment.payer_name).like(pattern), func.lower(Payment.reference).like(pattern))
+        )
+    if f.statement_id is not None:
+        from arapi.models import StatementEntry
+
+        entries = select(StatementEntry.id).where(StatementEntry.statement_id == f.statement_id)
+        stmt = stmt.where(Payment.statement_entry_id.in_(entries))
+    return stmt
+
+
+def page(
+    session: Session,
+    org_id: int,
+    f: PaymentFilter,
+    *,
+    field: str,
+    descending: bool,
+    limit: int,
+    after: Sequence | None,
+    before: Sequence | None,
+    forward: bool,
+) -> tuple[list[PaymentRow], bool]:
+    keys = [paging.SortKey(SORT_COLUMNS[field], descending)]
+    if field != "CREATED":
+        keys.append(paging.SortKey(Payment.id, descending))
+    result = paging.fetch(
+        session, _filtered(org_id, f, PaymentBalance()), keys, limit=limit, after=after, before=before, forward=forward
+    )
+    return [PaymentRow(r[0], int(r[1])) for r in result.rows], result.has_more
+
+
+def key_of(row: PaymentRow, field: str) -> tuple:
+    value = getattr(row.payment, SORT_COLUMNS[field].key)
+    return (value,) if field == "CREATED" else (value, row.payment.id)
+
+
+def get_rows(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, PaymentRow]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    stmt = PaymentBalance().select_payments().where(Payment.organization_id == org_id, Payment.id.in_(ids))
+    return {r[0].id: PaymentRow(r[0], int(r[1])) for r in session.execute(stmt)}
+
+
+def get_row(session: Session, org_id: int, payment_id: int) -> PaymentRow | None:
+    return get_rows(session, org_id, [payment_id]).get(payment_id)
+
+
+def unapplied_rows(session: Session, org_id: int, f: PaymentFilter | None = None) -> list[PaymentRow]:
+    f = f or PaymentFilter()
+    f = PaymentFilter(**{**f.__dict__, "unapplied_only": True})
+    stmt = _filtered(org_id, f, PaymentBalance()).order_by(Payment.received_on, Payment.id)
+    return [PaymentRow(r[0], int(r[1])) for r in session.execute(stmt)]
+
+
+def lock(session: Session, org_id: int, payment_id: int) -> Payment | None:
+    stmt = (
+        select(Payment)
+        .where(Payment.organization_id == org_id, Payment.id == payment_id)
+        .with_for_update()
+    )
+    return session.scalar(stmt)
+
+
+def applied_minor(session: Session, payment_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Allocation.amount_minor), 0)).where(Allocation.payment_id == payment_id)
+        )
+    )
+
+
+def add(session: Session, payment: Payment) -> Payment:
+    session.add(payment)
+    session.flush()
+    return payment
+
+
+def unapplied_by_customer(
+    session: Session, org_id: int, customer_ids: Sequence[int]
+) -> dict[tuple[int, str], int]:
+    balance = PaymentBalance()
+    stmt = (
+        select(Payment.customer_id, Payment.currency, func.sum(balance.unapplied))
+        .select_from(Payment)
+        .outerjoin(balance.applied_sq, balance.applied_sq.c.payment_id == Payment.id)
+        .where(Payment.organization_id == org_id, Payment.customer_id.in_(list(customer_ids) or [-1]))
+        .group_by(Payment.customer_id, Payment.currency)
+    )
+    return {(c, cur): int(total or 0) for c, cur, total in session.execute(stmt)}
+
+
+def by_end_to_end_id(session: Session, org_id: int, e2e: str) -> Payment | None:
+    return session.scalar(
+        select(Payment)
+        .where(Payment.organization_id == org_id, Payment.end_to_end_id == e2e)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )

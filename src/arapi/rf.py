@@ -1,0 +1,116 @@
+"""ISO 11649 structured creditor references ("RF" references).
+
+A reference is ``RF`` + two check digits + 1..21 alphanumerics (25 characters at
+most). It validates when the first four characters moved to the end, with letters
+read as A=10 .. Z=35, leave 1 modulo 97. arapi prints one on every invoice, so a
+payment that carries it matches that invoice exactly.
+
+Checksums come from python-stdnum (``stdnum.iso11649`` and ``iso7064.mod_97_10``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import iso11649
+from stdnum.iso7064 import mod_97_10
+
+from arapi.errors import ArapiError, CommonErrorCode
+
+MAX_LENGTH = 25
+MAX_BASE_LENGTH = 21
+
+_BASE_CHARS = re.compile(r"[0-9A-Z]{1,21}")
+# Where a reference may start: "RF" + 2 check digits, not inside a longer word.
+_START = re.compile(r"(?<![0-9A-Z])RF[\s\-]?[0-9]{2}")
+# What may follow, in printed groups ("RF18 5390 0754 7034").
+_GROUPS = re.compile(r"[0-9A-Z]+")
+_GAP = re.compile(r"[\s\-]?")
+
+
+def normalize(text: str) -> str:
+    """Upper-case and strip the separators people print (spaces, dashes, dots, slashes)."""
+    return iso11649.compact(text or "")
+
+
+def is_valid(ref: str | None) -> bool:
+    """True when ``ref`` is a well-formed RF reference with correct check digits."""
+    if not ref or not isinstance(ref, str):
+        return False
+    compact = normalize(ref)
+    if not compact.startswith("RF") or not compact[2:4].isdigit():
+        return False
+    if not _BASE_CHARS.fullmatch(compact[4:]):
+        return False
+    return iso11649.is_valid(compact)
+
+
+def generate(base: str) -> str:
+    """The RF reference for ``base`` ("2348231" -> "RF712348231").
+
+    ``base`` may carry separators ("INV-2025-001"); they are dropped. It must
+    leave 1..21 letters or digits, else INVALID_INPUT is raised.
+    """
+    compact = normalize(base) if isinstance(base, str) else ""
+    if not _BASE_CHARS.fullmatch(compact):
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT,
+            f"an RF reference needs 1 to 21 letters or digits, got {base!r}",
+        )
+    check = mod_97_10.calc_check_digits(compact + "RF")
+    return f"RF{check}{compact}"
+
+
+def base_of(ref: str) -> str:
+    """The part after the check digits ("RF712348231" -> "2348231")."""
+    return normalize(ref)[4:]
+
+
+def format_printed(ref: str) -> str:
+    """Groups of four for printing on an invoice ("RF18 5390 0754 7034")."""
+    return iso11649.format(normalize(ref))
+
+
+def find_in_text(text: str | None) -> list[str]:
+    """Valid RF references found in free text, compact, in order of appearance.
+
+    Tolerates spaces and dashes inside the reference. Since a reference printed
+    in groups can run into the next word ("RF18 5390 0754 7034 FACT 12"), the
+    longest run of groups (25 characters at most) that validates is kept.
+    """
+    if not text:
+        return []
+    upper = text.upper()
+    found: list[str] = []
+    position = 0
+    while True:
+        start = _START.search(upper, position)
+        if start is None:
+            return found
+        ref, end = _longest_valid_run(upper, start.start())
+        if ref is None:
+            position = start.start() + 2
+            continue
+        if ref not in found:
+            found.append(ref)
+        position = end
+
+
+def _longest_valid_run(text: str, start: int) -> tuple[str | None, int]:
+    """The longest valid reference made of whole groups from ``start``, and where it ends."""
+    ends: list[tuple[str, int]] = []
+    joined = ""
+    position = start
+    while len(joined) <= MAX_LENGTH:
+        group = _GROUPS.match(text, position)
+        if group is None:
+            break
+        joined += group.group(0)
+        position = group.end()
+        ends.append((joined, position))
+        gap = _GAP.match(text, position)
+        position = gap.end() if gap else position
+    for candidate, end in reversed(ends):
+        if len(candidate) <= MAX_LENGTH and is_valid(candidate):
+            return candidate, end
+    return None, start

@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+import pytest
+
+from arapi.errors import ArapiError, MoneyErrorCode
+from arapi.money import Money, exponent, from_minor, normalize_currency, to_minor
+
+
+def test_exponents_come_from_cldr():
+    assert exponent("EUR") == 2
+    assert exponent("JPY") == 0
+    assert exponent("BHD") == 3
+    assert exponent("usd") == 2
+
+
+def test_round_trip_is_exact():
+    assert to_minor("1234.50", "EUR") == 123450
+    assert to_minor("8.850", "EUR") == 885  # trailing zeros are fine
+    assert from_minor(123450, "EUR") == Decimal("1234.50")
+    assert str(from_minor(5, "EUR")) == "0.05"
+    assert str(from_minor(1500, "JPY")) == "1500"
+    assert to_minor("0.001", "BHD") == 1
+
+
+def test_sub_unit_amounts_are_refused():
+    with pytest.raises(ArapiError) as err:
+        to_minor("1.234", "EUR")
+    assert err.value.code is MoneyErrorCode.AMOUNT_PRECISION
+    with pytest.raises(ArapiError):
+        to_minor("10.5", "JPY")
+
+
+def test_floats_are_refused():
+    with pytest.raises(ArapiError) as err:
+        to_minor(0.1, "EUR")
+    assert err.value.code is MoneyErrorCode.INVALID_AMOUNT
+    with pytest.raises(ArapiError):
+        Money.of(1.5, "EUR")
+
+
+@pytest.mark.parametrize("bad", ["EURO", "XXX1", "", "ZZZ", None])
+def test_unknown_currencies(bad):
+    with pytest.raises(ArapiError) as err:
+        normalize_currency(bad)
+    assert err.value.code is MoneyErrorCode.UNKNOWN_CURRENCY
+
+
+def test_money_arithmetic_and_mismatch():
+    a = Money.of("10.10", "EUR")
+    assert (a + Money.of("0.20", "EUR")).amount == Decimal("10.30")
+    assert (-a).minor == -1010
+    with pytest.raises(ArapiError) as err:
+        a + Money.of("1", "USD")
+    assert err.value.code is MoneyErrorCode.CURRENCY_MISMATCH
+
+
+def test_no_float_column_in_the_schema():
+    from sqlalchemy import Float, Numeric
+
+    import arapi.models  # noqa: F401
+    from arapi.db import Base
+
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            assert not isinstance(column.type, Float | Numeric), f"{table.name}.{column.name} is not exact"
