@@ -14,11 +14,15 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    return normalize_url(config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url)
+    return normalize_url(
+        config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
+    )
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -68,7 +68,7 @@ def _sqlite_template(tmp_path_factory) -> Path:
 def db_url(request, tmp_path) -> Iterator[str]:
     if BACKEND == "postgresql":
         url = request.getfixturevalue("_pg_database")
-        _truncate(url)
+        clear_tables(url)
         yield url
     else:
         import shutil
@@ -79,11 +79,16 @@ def db_url(request, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{path}"
 
 
-def _truncate(url: str) -> None:
+def clear_tables(url: str) -> None:
+    """Empty every table (between tests on PostgreSQL, between hypothesis examples on both)."""
     db = Database(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        if db.dialect == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
     db.dispose()
 
 

@@ -19,18 +19,40 @@ def make_org(db, name: str = "acme") -> Viewer:
 
 
 def as_role(viewer: Viewer, role: Role, customer_ids=None) -> Viewer:
-    return Viewer(viewer.organization_id, viewer.organization_name, role, f"test-{role.value}", None, customer_ids)
+    return Viewer(
+        viewer.organization_id,
+        viewer.organization_name,
+        role,
+        f"test-{role.value}",
+        None,
+        customer_ids,
+    )
 
 
 def make_customer(s, viewer, name="Dupont SARL", **kw):
     return customers.create(s, viewer, customers.CustomerInput(name=name, **kw))
 
 
-def make_invoice(s, viewer, customer_id, number, total="100.00", currency="EUR", issue=date(2025, 1, 15), **kw):
+def make_invoice(
+    s, viewer, customer_id, number, total="100.00", currency="EUR", issue=date(2025, 1, 15), **kw
+):
     return invoices.create(
-        s, viewer, invoices.InvoiceInput(customer_id=customer_id, number=number, issue_date=issue, total=total, currency=currency, **kw)
+        s,
+        viewer,
+        invoices.InvoiceInput(
+            customer_id=customer_id,
+            number=number,
+            issue_date=issue,
+            total=total,
+            currency=currency,
+            **kw,
+        ),
     )
 
 
 def make_payment(s, viewer, amount="100.00", currency="EUR", received=date(2025, 2, 1), **kw):
-    return payments.create(s, viewer, payments.PaymentInput(amount=amount, currency=currency, received_on=received, **kw))
+    return payments.create(
+        s,
+        viewer,
+        payments.PaymentInput(amount=amount, currency=currency, received_on=received, **kw),
+    )

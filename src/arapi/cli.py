@@ -43,7 +43,9 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     settings = _settings()
-    click.echo(f"arapi on http://{host}:{port}/graphql (database {settings.database_url})", err=True)
+    click.echo(
+        f"arapi on http://{host}:{port}/graphql (database {settings.database_url})", err=True
+    )
     if workers > 1:
         uvicorn.run("arapi.app:app_from_env", factory=True, host=host, port=port, workers=workers)
     else:
@@ -103,9 +105,16 @@ def apikey() -> None:
     "Roles: admin, collector, integrator, partner (read-only, only granted customers: see --grant).",
 )
 @click.option("--org", "org_name", required=True, help="Organization name.")
-@click.option("--role", required=True, type=click.Choice(["admin", "collector", "integrator", "partner"]))
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "collector", "integrator", "partner"])
+)
 @click.option("--name", default="", help="A label to tell keys apart.")
-@click.option("--grant", "grants", multiple=True, help="Partner keys: customer external ref to grant (repeatable).")
+@click.option(
+    "--grant",
+    "grants",
+    multiple=True,
+    help="Partner keys: customer external ref to grant (repeatable).",
+)
 def apikey_create(org_name: str, role: str, name: str, grants: tuple[str, ...]) -> None:
     from arapi.auth import service
     from arapi.repositories import customers
@@ -117,7 +126,9 @@ def apikey_create(org_name: str, role: str, name: str, grants: tuple[str, ...]) 
             for ref in grants:
                 customer = customers.by_external_ref(session, organization.id, ref)
                 if customer is None:
-                    raise ArapiError(service.CommonErrorCode.NOT_FOUND, f"no customer with external ref {ref!r}")
+                    raise ArapiError(
+                        service.CommonErrorCode.NOT_FOUND, f"no customer with external ref {ref!r}"
+                    )
                 service.grant_customer(session, raw, customer.id)
     except ArapiError as exc:
         _fail(exc)
@@ -130,7 +141,9 @@ def demo() -> None:
 
 
 @demo.command("load", help="Load the demo data set into organization 'demo'.")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds an organization.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing when the database already holds an organization."
+)
 @click.option("--seed", default=7, show_default=True, type=int)
 def demo_load(if_empty: bool, seed: int) -> None:
     from arapi import demo as demo_data

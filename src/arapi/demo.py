@@ -27,14 +27,45 @@ from arapi.schedules import service as schedules
 
 ORG_NAME = "demo"
 _NAMES = [
-    "Boulangerie Martin", "Transports Lefèvre", "Atelier Dubois", "Garage Moreau", "Pharmacie Laurent",
-    "Menuiserie Simon", "Librairie Michel", "Hôtel du Lac", "Imprimerie Garcia", "Fromagerie Bernard",
-    "Cabinet Petit", "Bâtiment Roux", "Électricité Fournier", "Plomberie Girard", "Vins Bonnet",
-    "Agence Dupont", "Boucherie Lambert", "Fleurs Fontaine", "Optique Rousseau", "Informatique Vincent",
-    "Textiles Muller", "Chocolaterie Lefebvre", "Traiteur Faure", "Architecture André", "Mécanique Mercier",
-    "Café Blanc", "Cosmétiques Guérin", "Jardinage Boyer", "Sécurité Garnier", "Nettoyage Chevalier",
+    "Boulangerie Martin",
+    "Transports Lefèvre",
+    "Atelier Dubois",
+    "Garage Moreau",
+    "Pharmacie Laurent",
+    "Menuiserie Simon",
+    "Librairie Michel",
+    "Hôtel du Lac",
+    "Imprimerie Garcia",
+    "Fromagerie Bernard",
+    "Cabinet Petit",
+    "Bâtiment Roux",
+    "Électricité Fournier",
+    "Plomberie Girard",
+    "Vins Bonnet",
+    "Agence Dupont",
+    "Boucherie Lambert",
+    "Fleurs Fontaine",
+    "Optique Rousseau",
+    "Informatique Vincent",
+    "Textiles Muller",
+    "Chocolaterie Lefebvre",
+    "Traiteur Faure",
+    "Architecture André",
+    "Mécanique Mercier",
+    "Café Blanc",
+    "Cosmétiques Guérin",
+    "Jardinage Boyer",
+    "Sécurité Garnier",
+    "Nettoyage Chevalier",
 ]
-_GERMAN = ["Schmidt Maschinenbau", "Müller Logistik", "Weber Elektronik", "Fischer Holzbau", "Becker Feinkost", "Wagner Software"]
+_GERMAN = [
+    "Schmidt Maschinenbau",
+    "Müller Logistik",
+    "Weber Elektronik",
+    "Fischer Holzbau",
+    "Becker Feinkost",
+    "Wagner Software",
+]
 _FORMS = ["SARL", "SAS", "SA", "EURL"]
 
 
@@ -59,7 +90,12 @@ def load(session: Session, seed: int = 7, today: date | None = None) -> dict[str
         iban = (
             IBAN.generate("DE", bank_code="37040044", account_code=f"{rng.randrange(10**9):010d}")
             if german
-            else IBAN.generate("FR", bank_code="30006", branch_code="00001", account_code=f"{rng.randrange(10**10):011d}")
+            else IBAN.generate(
+                "FR",
+                bank_code="30006",
+                branch_code="00001",
+                account_code=f"{rng.randrange(10**10):011d}",
+            )
         ).compact
         created.append(
             customers.create(
@@ -72,7 +108,10 @@ def load(session: Session, seed: int = 7, today: date | None = None) -> dict[str
                     country="DE" if german else "FR",
                     currency="USD" if usd else "EUR",
                     payment_terms_days=rng.choice([30, 45, 60]),
-                    credit_limit=(str(rng.choice([5000, 10000, 20000, 50000])), "USD" if usd else "EUR"),
+                    credit_limit=(
+                        str(rng.choice([5000, 10000, 20000, 50000])),
+                        "USD" if usd else "EUR",
+                    ),
                     ibans=[iban],
                 ),
                 source="demo",
@@ -110,7 +149,9 @@ def load(session: Session, seed: int = 7, today: date | None = None) -> dict[str
                 amount = invoice.total_minor if fate < 0.45 else invoice.total_minor // 2
                 _pay(session, viewer, customer, invoice, amount, paid_on)
                 counts["payments"] += 1
-            elif invoice.due_date < today and len(open_for_plan) < 2 and customer.id == created[3].id:
+            elif (
+                invoice.due_date < today and len(open_for_plan) < 2 and customer.id == created[3].id
+            ):
                 open_for_plan.append(invoice)
         if rng.random() < 0.15:
             payments.create(
@@ -138,7 +179,9 @@ def load(session: Session, seed: int = 7, today: date | None = None) -> dict[str
             [
                 schedules.InstallmentInput(today + timedelta(days=15), Decimal(first) / 100),
                 schedules.InstallmentInput(today + timedelta(days=45), Decimal(first) / 100),
-                schedules.InstallmentInput(today + timedelta(days=75), Decimal(total - 2 * first) / 100),
+                schedules.InstallmentInput(
+                    today + timedelta(days=75), Decimal(total - 2 * first) / 100
+                ),
             ],
         )
         counts["schedules"] = 1
@@ -159,4 +202,6 @@ def _pay(session, viewer, customer, invoice, amount_minor: int, received_on: dat
         ),
         source="demo",
     )
-    ledger.allocate(session, viewer, payment.id, [ledger.AllocationLine(invoice.id, amount)], explanation="demo")
+    ledger.allocate(
+        session, viewer, payment.id, [ledger.AllocationLine(invoice.id, amount)], explanation="demo"
+    )

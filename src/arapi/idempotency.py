@@ -23,7 +23,9 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def replay(session: Session, viewer: Viewer, operation: str, key: str | None, payload: Any) -> int | None:
+def replay(
+    session: Session, viewer: Viewer, operation: str, key: str | None, payload: Any
+) -> int | None:
     """The result id of an earlier identical request, or None when this key is new."""
     if not key:
         return None
@@ -39,7 +41,9 @@ def replay(session: Session, viewer: Viewer, operation: str, key: str | None, pa
     return row.result_id
 
 
-def remember(session: Session, viewer: Viewer, operation: str, key: str | None, payload: Any, result_id: int) -> None:
+def remember(
+    session: Session, viewer: Viewer, operation: str, key: str | None, payload: Any, result_id: int
+) -> None:
     if not key:
         return
     repo.add(

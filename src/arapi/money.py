@@ -40,7 +40,9 @@ def exponent(currency: str) -> int:
 def parse_decimal(value: object) -> Decimal:
     """A Decimal from a Decimal, int or decimal string; floats are refused."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, "amounts must be decimal strings, not floats")
+        raise ArapiError(
+            MoneyErrorCode.INVALID_AMOUNT, "amounts must be decimal strings, not floats"
+        )
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
@@ -49,7 +51,9 @@ def parse_decimal(value: object) -> Decimal:
         try:
             result = Decimal(value.strip())
         except InvalidOperation:
-            raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"not a decimal amount: {value!r}") from None
+            raise ArapiError(
+                MoneyErrorCode.INVALID_AMOUNT, f"not a decimal amount: {value!r}"
+            ) from None
     else:
         raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"not a decimal amount: {value!r}")
     if not result.is_finite():

@@ -45,7 +45,12 @@ def open_of(db, viewer, invoice_id):
 def test_allocation_reduces_open_and_payment(db, ledger_setup):
     viewer, customer, inv1, inv2, pay = ledger_setup
     with db.write() as s:
-        ledger.allocate(s, viewer, pay.id, [ledger.AllocationLine(inv1.id, "120.00"), ledger.AllocationLine(inv2.id, "30")])
+        ledger.allocate(
+            s,
+            viewer,
+            pay.id,
+            [ledger.AllocationLine(inv1.id, "120.00"), ledger.AllocationLine(inv2.id, "30")],
+        )
     assert open_of(db, viewer, inv1.id) == (0, "PAID")
     assert open_of(db, viewer, inv2.id) == (5000, "PARTIALLY_PAID")
     with db.read() as s:
@@ -98,7 +103,10 @@ def test_reversal_is_a_new_row_and_reopens(db, ledger_setup):
     assert open_of(db, viewer, inv1.id) == (12000, "OPEN")
     with db.read() as s:  # the original row is untouched
         assert s.get(Allocation, original.id).amount_minor == 12000
-    for target, code in ((original.id, LedgerErrorCode.ALREADY_REVERSED), (reversal.id, LedgerErrorCode.CANNOT_REVERSE_REVERSAL)):
+    for target, code in (
+        (original.id, LedgerErrorCode.ALREADY_REVERSED),
+        (reversal.id, LedgerErrorCode.CANNOT_REVERSE_REVERSAL),
+    ):
         with pytest.raises(ArapiError) as err, db.write() as s:
             ledger.reverse(s, viewer, target)
         assert err.value.code is code
@@ -107,7 +115,12 @@ def test_reversal_is_a_new_row_and_reopens(db, ledger_setup):
 def test_discount_and_fee_settle_without_cash(db, ledger_setup):
     viewer, _, inv1, _, pay = ledger_setup
     with db.write() as s:
-        ledger.allocate(s, viewer, pay.id, [ledger.AllocationLine(inv1.id, "117.00", discount="2.40", writeoff="0.60")])
+        ledger.allocate(
+            s,
+            viewer,
+            pay.id,
+            [ledger.AllocationLine(inv1.id, "117.00", discount="2.40", writeoff="0.60")],
+        )
     assert open_of(db, viewer, inv1.id) == (0, "PAID")
     with db.read() as s:
         assert payment_repo.get_row(s, viewer.organization_id, pay.id).unapplied_minor == 3300
@@ -124,11 +137,22 @@ def test_idempotent_payment_and_allocation(db, ledger_setup):
         again = payments.create(s, viewer, data, idempotency_key="abc")
     assert first.id == again.id and count(db, Payment) == 2
     with pytest.raises(ArapiError) as err, db.write() as s:
-        payments.create(s, viewer, payments.PaymentInput(amount="11.00", currency="EUR", received_on=date(2025, 3, 1)), idempotency_key="abc")
+        payments.create(
+            s,
+            viewer,
+            payments.PaymentInput(amount="11.00", currency="EUR", received_on=date(2025, 3, 1)),
+            idempotency_key="abc",
+        )
     assert err.value.code is CommonErrorCode.IDEMPOTENCY_CONFLICT
     for _ in range(2):
         with db.write() as s:
-            ledger.allocate(s, viewer, first.id, [ledger.AllocationLine(inv1.id, "10")], idempotency_key="alloc-1")
+            ledger.allocate(
+                s,
+                viewer,
+                first.id,
+                [ledger.AllocationLine(inv1.id, "10")],
+                idempotency_key="alloc-1",
+            )
     assert count(db, Allocation) == 1
 
 
@@ -172,12 +196,21 @@ def test_write_off_and_cancel(db, ledger_setup):
         (dict(currency="EURO"), MoneyErrorCode.UNKNOWN_CURRENCY),
         (dict(total="0"), MoneyErrorCode.AMOUNT_NOT_POSITIVE),
         (dict(total="-3"), MoneyErrorCode.AMOUNT_NOT_POSITIVE),
-        (dict(total="100", tax_total="20", total_excl_tax="81"), InvoiceErrorCode.TOTALS_INCONSISTENT),
+        (
+            dict(total="100", tax_total="20", total_excl_tax="81"),
+            InvoiceErrorCode.TOTALS_INCONSISTENT,
+        ),
     ],
 )
 def test_invoice_validation_writes_nothing(db, ledger_setup, changes, code):
     viewer, customer, *_ = ledger_setup
-    base = dict(customer_id=customer.id, number="F-NEW", issue_date=date(2025, 1, 15), total="100.00", currency="EUR")
+    base = dict(
+        customer_id=customer.id,
+        number="F-NEW",
+        issue_date=date(2025, 1, 15),
+        total="100.00",
+        currency="EUR",
+    )
     before = count(db, Invoice)
     with pytest.raises(ArapiError) as err, db.write() as s:
         invoices.create(s, viewer, invoices.InvoiceInput(**(base | changes)))
@@ -196,12 +229,24 @@ def test_invoice_gets_a_valid_rf_reference_and_due_date_from_terms(db, ledger_se
 def test_schedule_installments_must_add_up_and_take_payments(db, ledger_setup):
     viewer, customer, inv1, inv2, pay = ledger_setup
     with pytest.raises(ArapiError) as err, db.write() as s:
-        schedules.create(s, viewer, customer.id, [inv1.id, inv2.id], [schedules.InstallmentInput(date(2025, 3, 1), "100")])
+        schedules.create(
+            s,
+            viewer,
+            customer.id,
+            [inv1.id, inv2.id],
+            [schedules.InstallmentInput(date(2025, 3, 1), "100")],
+        )
     assert err.value.code is ScheduleErrorCode.INSTALLMENTS_DO_NOT_ADD_UP
     with db.write() as s:
         plan = schedules.create(
-            s, viewer, customer.id, [inv1.id, inv2.id],
-            [schedules.InstallmentInput(date(2025, 4, 1), "100"), schedules.InstallmentInput(date(2025, 3, 1), "100")],
+            s,
+            viewer,
+            customer.id,
+            [inv1.id, inv2.id],
+            [
+                schedules.InstallmentInput(date(2025, 4, 1), "100"),
+                schedules.InstallmentInput(date(2025, 3, 1), "100"),
+            ],
         )
     from arapi.repositories import schedules as schedule_repo
 
@@ -209,22 +254,36 @@ def test_schedule_installments_must_add_up_and_take_payments(db, ledger_setup):
         first, second = schedule_repo.installments_for(s, [plan.id])[plan.id]
     assert first.due_date == date(2025, 3, 1) and first.seq == 1
     with db.write() as s:  # an installment-only line spreads over the invoices, earliest due first
-        ledger.allocate(s, viewer, pay.id, [ledger.AllocationLine(None, "100", installment_id=first.id)])
+        ledger.allocate(
+            s, viewer, pay.id, [ledger.AllocationLine(None, "100", installment_id=first.id)]
+        )
     assert open_of(db, viewer, inv1.id) == (2000, "PARTIALLY_PAID")
     with pytest.raises(ArapiError) as err, db.write() as s:
-        ledger.allocate(s, viewer, pay.id, [ledger.AllocationLine(inv2.id, "1", installment_id=first.id)])
+        ledger.allocate(
+            s, viewer, pay.id, [ledger.AllocationLine(inv2.id, "1", installment_id=first.id)]
+        )
     assert err.value.code is LedgerErrorCode.EXCEEDS_INSTALLMENT
     with pytest.raises(ArapiError) as err, db.write() as s:
-        schedules.create(s, viewer, customer.id, [inv2.id], [schedules.InstallmentInput(date(2025, 3, 1), "80")])
+        schedules.create(
+            s, viewer, customer.id, [inv2.id], [schedules.InstallmentInput(date(2025, 3, 1), "80")]
+        )
     assert err.value.code is ScheduleErrorCode.ALREADY_SCHEDULED
 
 
 def test_every_change_is_in_the_event_log(db, ledger_setup):
     viewer, _, inv1, _, pay = ledger_setup
     with db.write() as s:
-        ledger.allocate(s, viewer, pay.id, [ledger.AllocationLine(inv1.id, "120")], explanation="by hand")
+        ledger.allocate(
+            s, viewer, pay.id, [ledger.AllocationLine(inv1.id, "120")], explanation="by hand"
+        )
     with db.read() as s:
         actions = [e.action for e in s.scalars(select(Event).order_by(Event.id))]
         allocated = s.scalar(select(Event).where(Event.action == "payment.allocated"))
-    assert actions == ["customer.created", "invoice.created", "invoice.created", "payment.created", "payment.allocated"]
+    assert actions == [
+        "customer.created",
+        "invoice.created",
+        "invoice.created",
+        "payment.created",
+        "payment.allocated",
+    ]
     assert allocated.actor == "test" and allocated.data["lines"][0]["amount"] == "120.00"

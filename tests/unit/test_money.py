@@ -62,4 +62,6 @@ def test_no_float_column_in_the_schema():
 
     for table in Base.metadata.tables.values():
         for column in table.columns:
-            assert not isinstance(column.type, Float | Numeric), f"{table.name}.{column.name} is not exact"
+            assert not isinstance(column.type, Float | Numeric), (
+                f"{table.name}.{column.name} is not exact"
+            )

@@ -25,7 +25,9 @@ def create_organization(session: Session, name: str) -> Organization:
     if not name:
         raise ArapiError(CommonErrorCode.INVALID_INPUT, "organization name is empty", ["name"])
     if repo.get_by_name(session, name):
-        raise ArapiError(CommonErrorCode.INVALID_INPUT, f"organization {name!r} already exists", ["name"])
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT, f"organization {name!r} already exists", ["name"]
+        )
     return repo.add(session, name)
 
 

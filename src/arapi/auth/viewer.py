@@ -33,7 +33,9 @@ class Viewer:
         return self.role is Role.PARTNER
 
     def sees_customer(self, customer_id: int | None) -> bool:
-        return self.customer_ids is None or (customer_id is not None and customer_id in self.customer_ids)
+        return self.customer_ids is None or (
+            customer_id is not None and customer_id in self.customer_ids
+        )
 
     @classmethod
     def system(cls, organization_id: int, organization_name: str, actor: str = "cli") -> Viewer:

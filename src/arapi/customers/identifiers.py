@@ -36,12 +36,16 @@ def normalize_legal_id(value: str, kind: str | None = None) -> tuple[str, str]:
             )
     validators = {"siren": siren.validate, "siret": siret.validate, "vat": vat.validate}
     if kind not in validators:
-        raise ArapiError(CustomerErrorCode.INVALID_LEGAL_ID, f"unknown legal id type {kind!r}", ["legalIdType"])
+        raise ArapiError(
+            CustomerErrorCode.INVALID_LEGAL_ID, f"unknown legal id type {kind!r}", ["legalIdType"]
+        )
     try:
         return validators[kind](compact), kind
     except stdnum_errors.ValidationError as exc:
         raise ArapiError(
-            CustomerErrorCode.INVALID_LEGAL_ID, f"invalid {kind.upper()} {value!r}: {exc}", ["legalId"]
+            CustomerErrorCode.INVALID_LEGAL_ID,
+            f"invalid {kind.upper()} {value!r}: {exc}",
+            ["legalId"],
         ) from None
 
 
@@ -49,7 +53,9 @@ def normalize_iban(value: str, field: str = "ibans") -> str:
     try:
         return IBAN(value).compact
     except SchwiftyException as exc:
-        raise ArapiError(CustomerErrorCode.INVALID_IBAN, f"invalid IBAN {value!r}: {exc}", [field]) from None
+        raise ArapiError(
+            CustomerErrorCode.INVALID_IBAN, f"invalid IBAN {value!r}: {exc}", [field]
+        ) from None
 
 
 def is_valid_iban(value: str | None) -> bool:
@@ -70,5 +76,7 @@ def _countries() -> frozenset[str]:
 def normalize_country(value: str) -> str:
     code = value.strip().upper()
     if code not in _countries():
-        raise ArapiError(CustomerErrorCode.INVALID_COUNTRY, f"unknown country code {value!r}", ["country"])
+        raise ArapiError(
+            CustomerErrorCode.INVALID_COUNTRY, f"unknown country code {value!r}", ["country"]
+        )
     return code

@@ -34,7 +34,9 @@ class CustomerInput:
     parent_id: int | None = None
 
 
-def create(session: Session, viewer: Viewer, data: CustomerInput, *, source: str = "api") -> Customer:
+def create(
+    session: Session, viewer: Viewer, data: CustomerInput, *, source: str = "api"
+) -> Customer:
     viewer.require(Permission.WRITE_LEDGER)
     name = (data.name or "").strip()
     if not name:
@@ -54,7 +56,9 @@ def create(session: Session, viewer: Viewer, data: CustomerInput, *, source: str
     terms = 30 if data.payment_terms_days is None else data.payment_terms_days
     if not 0 <= terms <= 365:
         raise ArapiError(
-            CustomerErrorCode.INVALID_PAYMENT_TERMS, "payment terms must be 0 to 365 days", ["paymentTermsDays"]
+            CustomerErrorCode.INVALID_PAYMENT_TERMS,
+            "payment terms must be 0 to 365 days",
+            ["paymentTermsDays"],
         )
     limit_minor = None
     if data.credit_limit is not None:
@@ -69,16 +73,25 @@ def create(session: Session, viewer: Viewer, data: CustomerInput, *, source: str
                 ["creditLimit"],
             )
         if limit.minor < 0:
-            raise ArapiError(MoneyErrorCode.AMOUNT_NOT_POSITIVE, "a credit limit cannot be negative", ["creditLimit"])
+            raise ArapiError(
+                MoneyErrorCode.AMOUNT_NOT_POSITIVE,
+                "a credit limit cannot be negative",
+                ["creditLimit"],
+            )
         limit_minor = limit.minor
     ibans = [normalize_iban(i) for i in data.ibans]
-    if data.external_ref and repo.by_external_ref(session, viewer.organization_id, data.external_ref):
+    if data.external_ref and repo.by_external_ref(
+        session, viewer.organization_id, data.external_ref
+    ):
         raise ArapiError(
             CustomerErrorCode.DUPLICATE_EXTERNAL_REF,
             f"a customer with external reference {data.external_ref!r} already exists",
             ["externalRef"],
         )
-    if data.parent_id is not None and repo.get(session, viewer.organization_id, data.parent_id) is None:
+    if (
+        data.parent_id is not None
+        and repo.get(session, viewer.organization_id, data.parent_id) is None
+    ):
         raise NotFound("parent customer", ["parentId"])
     customer = repo.add(
         session,
@@ -97,7 +110,9 @@ def create(session: Session, viewer: Viewer, data: CustomerInput, *, source: str
     )
     for iban in dict.fromkeys(ibans):
         repo.add_iban(session, viewer.organization_id, customer.id, iban, "manual")
-    audit.record(session, viewer, "customer.created", "customer", customer.id, name=name, source=source)
+    audit.record(
+        session, viewer, "customer.created", "customer", customer.id, name=name, source=source
+    )
     return customer
 
 

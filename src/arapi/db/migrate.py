@@ -15,7 +15,9 @@ _ROOT = Path(__file__).resolve().parents[3]
 def alembic_config(url: str) -> Config:
     ini = _ROOT / "alembic.ini"
     if not ini.is_file():
-        raise RuntimeError(f"alembic.ini not found at {ini}: install arapi from its checkout (pip install -e .)")
+        raise RuntimeError(
+            f"alembic.ini not found at {ini}: install arapi from its checkout (pip install -e .)"
+        )
     config = Config(str(ini))
     config.set_main_option("script_location", str(_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))

@@ -81,7 +81,9 @@ def create(
         raise exc.with_field("total", "currency") from None
     total = _money(data.total, currency, "total")
     if total <= 0:
-        raise ArapiError(MoneyErrorCode.AMOUNT_NOT_POSITIVE, "the total must be positive", ["total"])
+        raise ArapiError(
+            MoneyErrorCode.AMOUNT_NOT_POSITIVE, "the total must be positive", ["total"]
+        )
     tax_lines = [
         InvoiceTaxLine(
             rate=str(parse_decimal(t.rate)),
@@ -107,18 +109,37 @@ def create(
             ["totalExclTax"],
         )
     if tax_lines and sum(t.tax_minor for t in tax_lines) != tax_total:
-        raise ArapiError(InvoiceErrorCode.TOTALS_INCONSISTENT, "tax per rate must add up to the tax total", ["taxes"])
+        raise ArapiError(
+            InvoiceErrorCode.TOTALS_INCONSISTENT,
+            "tax per rate must add up to the tax total",
+            ["taxes"],
+        )
     due = data.due_date
     if due is None:
-        due = data.issue_date if data.kind == "credit_note" else data.issue_date + timedelta(days=customer.payment_terms_days)
+        due = (
+            data.issue_date
+            if data.kind == "credit_note"
+            else data.issue_date + timedelta(days=customer.payment_terms_days)
+        )
     if due < data.issue_date:
-        raise ArapiError(InvoiceErrorCode.DUE_BEFORE_ISSUE, "the due date is before the issue date", ["dueDate"])
+        raise ArapiError(
+            InvoiceErrorCode.DUE_BEFORE_ISSUE, "the due date is before the issue date", ["dueDate"]
+        )
     discount_bp = _discount_bp(data)
     if repo.by_number(session, viewer.organization_id, number) is not None:
-        raise ArapiError(InvoiceErrorCode.DUPLICATE_NUMBER, f"invoice number {number!r} is already used", ["number"])
-    if data.corrects_id is not None and repo.get_row(session, viewer.organization_id, data.corrects_id) is None:
+        raise ArapiError(
+            InvoiceErrorCode.DUPLICATE_NUMBER,
+            f"invoice number {number!r} is already used",
+            ["number"],
+        )
+    if (
+        data.corrects_id is not None
+        and repo.get_row(session, viewer.organization_id, data.corrects_id) is None
+    ):
         raise NotFound("corrected invoice", ["correctsInvoiceId"])
-    reference = data.payment_reference.strip().replace(" ", "").upper() if data.payment_reference else None
+    reference = (
+        data.payment_reference.strip().replace(" ", "").upper() if data.payment_reference else None
+    )
     invoice = repo.add(
         session,
         Invoice(
@@ -144,8 +165,15 @@ def create(
     if invoice.payment_reference is None and invoice.kind == "invoice":
         invoice.payment_reference = creditor_reference_for(invoice)
     audit.record(
-        session, viewer, f"{data.kind}.created", "invoice", invoice.id,
-        number=number, total=data.total, currency=currency, source=source,
+        session,
+        viewer,
+        f"{data.kind}.created",
+        "invoice",
+        invoice.id,
+        number=number,
+        total=data.total,
+        currency=currency,
+        source=source,
     )
     idempotency.remember(session, viewer, operation, idempotency_key, request, invoice.id)
     return invoice
@@ -164,7 +192,12 @@ def _discount_bp(data: InvoiceInput) -> int | None:
         return None
     pct = parse_decimal(data.discount_percent)
     bp = pct * 100
-    if bp != bp.to_integral_value() or not 0 < bp < 10000 or not data.discount_days or data.discount_days <= 0:
+    if (
+        bp != bp.to_integral_value()
+        or not 0 < bp < 10000
+        or not data.discount_days
+        or data.discount_days <= 0
+    ):
         raise ArapiError(
             InvoiceErrorCode.INVALID_DISCOUNT,
             "an early-payment discount needs a percentage between 0 and 100 (two decimals at most) and a positive number of days",
@@ -186,11 +219,19 @@ def update(session: Session, viewer: Viewer, invoice_id: int, changes: InvoiceCh
     if invoice is None:
         raise NotFound("invoice", ["invoiceId"])
     if invoice.cancelled_at is not None:
-        raise ArapiError(InvoiceErrorCode.ALREADY_CANCELLED, f"invoice {invoice.number} is cancelled", ["invoiceId"])
+        raise ArapiError(
+            InvoiceErrorCode.ALREADY_CANCELLED,
+            f"invoice {invoice.number} is cancelled",
+            ["invoiceId"],
+        )
     changed = {}
     if changes.due_date is not None and changes.due_date != invoice.due_date:
         if changes.due_date < invoice.issue_date:
-            raise ArapiError(InvoiceErrorCode.DUE_BEFORE_ISSUE, "the due date is before the issue date", ["dueDate"])
+            raise ArapiError(
+                InvoiceErrorCode.DUE_BEFORE_ISSUE,
+                "the due date is before the issue date",
+                ["dueDate"],
+            )
         changed["dueDate"] = [invoice.due_date, changes.due_date]
         invoice.due_date = changes.due_date
     if changes.external_ref is not None and changes.external_ref != invoice.external_ref:
@@ -214,7 +255,11 @@ def cancel(session: Session, viewer: Viewer, invoice_id: int, reason: str | None
     if invoice is None:
         raise NotFound("invoice", ["invoiceId"])
     if invoice.cancelled_at is not None:
-        raise ArapiError(InvoiceErrorCode.ALREADY_CANCELLED, f"invoice {invoice.number} is already cancelled", ["invoiceId"])
+        raise ArapiError(
+            InvoiceErrorCode.ALREADY_CANCELLED,
+            f"invoice {invoice.number} is already cancelled",
+            ["invoiceId"],
+        )
     if repo.has_net_allocations(session, invoice.id):
         raise ArapiError(
             InvoiceErrorCode.HAS_ALLOCATIONS,

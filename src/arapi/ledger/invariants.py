@@ -39,7 +39,9 @@ def within_payment(requested: int, unapplied: int, currency: str) -> None:
         )
 
 
-def within_open(requested: int, open_minor: int, number: str, currency: str, field: list[str]) -> None:
+def within_open(
+    requested: int, open_minor: int, number: str, currency: str, field: list[str]
+) -> None:
     if requested > open_minor:
         raise ArapiError(
             LedgerErrorCode.EXCEEDS_OPEN_AMOUNT,

@@ -65,7 +65,10 @@ def allocate(
     viewer.require(Permission.WRITE_LEDGER)
     request = {
         "payment": payment_id,
-        "lines": [[ln.invoice_id, str(ln.amount), ln.installment_id, str(ln.discount), str(ln.writeoff)] for ln in lines],
+        "lines": [
+            [ln.invoice_id, str(ln.amount), ln.installment_id, str(ln.discount), str(ln.writeoff)]
+            for ln in lines
+        ],
     }
     replayed = idempotency.replay(session, viewer, "paymentAllocate", idempotency_key, request)
     if replayed is not None:
@@ -87,10 +90,16 @@ def allocate(
         if invoice is None:
             raise NotFound("invoice", list(r.field) + ["invoiceId"])
         _check_target(invoice, list(r.field))
-        invariants.same_currency(payment.currency, invoice.currency, f"invoice {invoice.number}", list(r.field))
+        invariants.same_currency(
+            payment.currency, invoice.currency, f"invoice {invoice.number}", list(r.field)
+        )
         per_invoice[r.invoice_id] += r.cash + r.discount + r.writeoff
         invariants.within_open(
-            per_invoice[r.invoice_id], rows[r.invoice_id].open_minor, invoice.number, invoice.currency, list(r.field)
+            per_invoice[r.invoice_id],
+            rows[r.invoice_id].open_minor,
+            invoice.number,
+            invoice.currency,
+            list(r.field),
         )
     _check_installments(session, viewer, resolved, payment.currency)
 
@@ -138,9 +147,13 @@ def allocate(
 
 def _check_target(invoice: Invoice, field: list[str]) -> None:
     if invoice.kind != "invoice":
-        raise ArapiError(LedgerErrorCode.NOT_AN_INVOICE, f"{invoice.number} is a credit note", field)
+        raise ArapiError(
+            LedgerErrorCode.NOT_AN_INVOICE, f"{invoice.number} is a credit note", field
+        )
     if invoice.cancelled_at is not None:
-        raise ArapiError(LedgerErrorCode.INVOICE_CANCELLED, f"invoice {invoice.number} is cancelled", field)
+        raise ArapiError(
+            LedgerErrorCode.INVOICE_CANCELLED, f"invoice {invoice.number} is cancelled", field
+        )
 
 
 def _minor(value, currency: str, field: list[str]) -> int:
@@ -150,7 +163,9 @@ def _minor(value, currency: str, field: list[str]) -> int:
         raise exc.with_field(*field) from None
 
 
-def _resolve_lines(session: Session, viewer: Viewer, currency: str, lines: list[AllocationLine]) -> list[_Resolved]:
+def _resolve_lines(
+    session: Session, viewer: Viewer, currency: str, lines: list[AllocationLine]
+) -> list[_Resolved]:
     """Turn input lines into per-invoice parts; an installment-only line spreads over its invoices."""
     out: list[_Resolved] = []
     for i, line in enumerate(lines):
@@ -161,13 +176,21 @@ def _resolve_lines(session: Session, viewer: Viewer, currency: str, lines: list[
         invariants.positive_parts(cash, discount, writeoff, [*field, "amount"])
         if line.installment_id is None:
             if line.invoice_id is None:
-                raise ArapiError(LedgerErrorCode.NO_LINES, "a line needs an invoice or an installment", list(field))
+                raise ArapiError(
+                    LedgerErrorCode.NO_LINES,
+                    "a line needs an invoice or an installment",
+                    list(field),
+                )
             out.append(_Resolved(line.invoice_id, None, cash, discount, writeoff, field))
             continue
-        installment = schedule_repo.get_installment(session, viewer.organization_id, line.installment_id)
+        installment = schedule_repo.get_installment(
+            session, viewer.organization_id, line.installment_id
+        )
         if installment is None:
             raise NotFound("installment", [*field, "installmentId"])
-        covered = schedule_repo.invoice_ids_for(session, [installment.schedule_id])[installment.schedule_id]
+        covered = schedule_repo.invoice_ids_for(session, [installment.schedule_id])[
+            installment.schedule_id
+        ]
         if line.invoice_id is not None:
             if line.invoice_id not in covered:
                 raise ArapiError(
@@ -197,11 +220,17 @@ def _resolve_lines(session: Session, viewer: Viewer, currency: str, lines: list[
                 out.append(_Resolved(row.invoice.id, installment.id, part, 0, 0, field))
                 remaining -= part
         if remaining:
-            out.append(_Resolved(rows[-1].invoice.id if rows else -1, installment.id, remaining, 0, 0, field))
+            out.append(
+                _Resolved(
+                    rows[-1].invoice.id if rows else -1, installment.id, remaining, 0, 0, field
+                )
+            )
     return out
 
 
-def _check_installments(session: Session, viewer: Viewer, resolved: list[_Resolved], currency: str) -> None:
+def _check_installments(
+    session: Session, viewer: Viewer, resolved: list[_Resolved], currency: str
+) -> None:
     wanted: dict[int, int] = defaultdict(int)
     fields: dict[int, list[str]] = {}
     for r in resolved:
@@ -214,11 +243,16 @@ def _check_installments(session: Session, viewer: Viewer, resolved: list[_Resolv
     for installment_id, amount in wanted.items():
         installment = schedule_repo.get_installment(session, viewer.organization_id, installment_id)
         invariants.within_installment(
-            amount, installment.amount_minor - paid.get(installment_id, 0), currency, fields[installment_id]
+            amount,
+            installment.amount_minor - paid.get(installment_id, 0),
+            currency,
+            fields[installment_id],
         )
 
 
-def reverse(session: Session, viewer: Viewer, allocation_id: int, reason: str | None = None) -> Allocation:
+def reverse(
+    session: Session, viewer: Viewer, allocation_id: int, reason: str | None = None
+) -> Allocation:
     """Undo an allocation with a negated row; the original stays as it was."""
     viewer.require(Permission.WRITE_LEDGER)
     original = allocation_repo.lock(session, viewer.organization_id, allocation_id)
@@ -226,10 +260,16 @@ def reverse(session: Session, viewer: Viewer, allocation_id: int, reason: str | 
         raise NotFound("allocation", ["allocationId"])
     if original.reverses_id is not None:
         raise ArapiError(
-            LedgerErrorCode.CANNOT_REVERSE_REVERSAL, "a reversal cannot itself be reversed", ["allocationId"]
+            LedgerErrorCode.CANNOT_REVERSE_REVERSAL,
+            "a reversal cannot itself be reversed",
+            ["allocationId"],
         )
     if allocation_repo.reversal_of(session, original.id) is not None:
-        raise ArapiError(LedgerErrorCode.ALREADY_REVERSED, "this allocation was already reversed", ["allocationId"])
+        raise ArapiError(
+            LedgerErrorCode.ALREADY_REVERSED,
+            "this allocation was already reversed",
+            ["allocationId"],
+        )
     reversal = allocation_repo.add(
         session,
         Allocation(
@@ -249,7 +289,13 @@ def reverse(session: Session, viewer: Viewer, allocation_id: int, reason: str | 
         ),
     )
     audit.record(
-        session, viewer, "allocation.reversed", "allocation", original.id, reversal=reversal.id, reason=reason
+        session,
+        viewer,
+        "allocation.reversed",
+        "allocation",
+        original.id,
+        reversal=reversal.id,
+        reason=reason,
     )
     return reversal
 
@@ -275,20 +321,34 @@ def apply_credit_note(
     if invoice is None:
         raise NotFound("invoice", ["invoiceId"])
     if note.kind != "credit_note":
-        raise ArapiError(LedgerErrorCode.NOT_A_CREDIT_NOTE, f"{note.number} is not a credit note", ["creditNoteId"])
+        raise ArapiError(
+            LedgerErrorCode.NOT_A_CREDIT_NOTE,
+            f"{note.number} is not a credit note",
+            ["creditNoteId"],
+        )
     if note.cancelled_at is not None:
-        raise ArapiError(LedgerErrorCode.INVOICE_CANCELLED, f"credit note {note.number} is cancelled", ["creditNoteId"])
+        raise ArapiError(
+            LedgerErrorCode.INVOICE_CANCELLED,
+            f"credit note {note.number} is cancelled",
+            ["creditNoteId"],
+        )
     _check_target(invoice, ["invoiceId"])
     if note.customer_id != invoice.customer_id:
         raise ArapiError(
-            LedgerErrorCode.CUSTOMER_MISMATCH, "the credit note and the invoice belong to different customers", ["invoiceId"]
+            LedgerErrorCode.CUSTOMER_MISMATCH,
+            "the credit note and the invoice belong to different customers",
+            ["invoiceId"],
         )
-    invariants.same_currency(note.currency, invoice.currency, f"invoice {invoice.number}", ["invoiceId"])
+    invariants.same_currency(
+        note.currency, invoice.currency, f"invoice {invoice.number}", ["invoiceId"]
+    )
     cash = _minor(amount, note.currency, ["amount"])
     invariants.positive_parts(cash, 0, 0, ["amount"])
     rows = invoice_repo.get_rows(session, viewer.organization_id, [note.id, invoice.id])
     invariants.within_credit(cash, rows[note.id].open_minor, note.number, note.currency)
-    invariants.within_open(cash, rows[invoice.id].open_minor, invoice.number, invoice.currency, ["amount"])
+    invariants.within_open(
+        cash, rows[invoice.id].open_minor, invoice.number, invoice.currency, ["amount"]
+    )
     allocation = allocation_repo.add(
         session,
         Allocation(
@@ -302,14 +362,23 @@ def apply_credit_note(
         ),
     )
     audit.record(
-        session, viewer, "credit_note.applied", "invoice", invoice.id,
-        credit_note=note.number, amount=from_minor(cash, note.currency),
+        session,
+        viewer,
+        "credit_note.applied",
+        "invoice",
+        invoice.id,
+        credit_note=note.number,
+        amount=from_minor(cash, note.currency),
     )
-    idempotency.remember(session, viewer, "creditNoteApply", idempotency_key, request, allocation.id)
+    idempotency.remember(
+        session, viewer, "creditNoteApply", idempotency_key, request, allocation.id
+    )
     return allocation
 
 
-def write_off(session: Session, viewer: Viewer, invoice_id: int, reason: str | None = None) -> Allocation:
+def write_off(
+    session: Session, viewer: Viewer, invoice_id: int, reason: str | None = None
+) -> Allocation:
     """Settle what is still open on an invoice as a loss (a write-off allocation)."""
     viewer.require(Permission.WRITE_LEDGER)
     invoice = invoice_repo.lock(session, viewer.organization_id, [invoice_id]).get(invoice_id)
@@ -318,7 +387,11 @@ def write_off(session: Session, viewer: Viewer, invoice_id: int, reason: str | N
     _check_target(invoice, ["invoiceId"])
     open_minor = invoice_repo.get_row(session, viewer.organization_id, invoice_id).open_minor
     if open_minor <= 0:
-        raise ArapiError(LedgerErrorCode.NOTHING_OPEN, f"invoice {invoice.number} has nothing open", ["invoiceId"])
+        raise ArapiError(
+            LedgerErrorCode.NOTHING_OPEN,
+            f"invoice {invoice.number} has nothing open",
+            ["invoiceId"],
+        )
     allocation = allocation_repo.add(
         session,
         Allocation(
@@ -333,7 +406,12 @@ def write_off(session: Session, viewer: Viewer, invoice_id: int, reason: str | N
         ),
     )
     audit.record(
-        session, viewer, "invoice.written_off", "invoice", invoice.id,
-        amount=from_minor(open_minor, invoice.currency), reason=reason,
+        session,
+        viewer,
+        "invoice.written_off",
+        "invoice",
+        invoice.id,
+        amount=from_minor(open_minor, invoice.currency),
+        reason=reason,
     )
     return allocation

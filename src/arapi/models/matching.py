@@ -21,7 +21,9 @@ class MatchProposal(Base):
     confidence_bp: Mapped[int]
     status: Mapped[str] = mapped_column(String(12), default="pending")
     # pending | applied (automatic) | confirmed | rejected | superseded | undone
-    lines: Mapped[list] = mapped_column(JSON)  # [{invoice_id, amount_minor, discount_minor, writeoff_minor}]
+    lines: Mapped[list] = mapped_column(
+        JSON
+    )  # [{invoice_id, amount_minor, discount_minor, writeoff_minor}]
     rules: Mapped[list] = mapped_column(JSON)  # rule names that fired
     explanation: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(100))

@@ -50,8 +50,13 @@ def create(
     except ArapiError as exc:
         raise exc.with_field("amount") from None
     if money.minor <= 0:
-        raise ArapiError(MoneyErrorCode.AMOUNT_NOT_POSITIVE, "a payment amount must be positive", ["amount"])
-    if data.customer_id is not None and customer_repo.get(session, viewer.organization_id, data.customer_id) is None:
+        raise ArapiError(
+            MoneyErrorCode.AMOUNT_NOT_POSITIVE, "a payment amount must be positive", ["amount"]
+        )
+    if (
+        data.customer_id is not None
+        and customer_repo.get(session, viewer.organization_id, data.customer_id) is None
+    ):
         raise NotFound("customer", ["customerId"])
     iban = normalize_iban(data.payer_iban, "payerIban") if data.payer_iban else None
     payment = repo.add(
@@ -71,8 +76,14 @@ def create(
         ),
     )
     audit.record(
-        session, viewer, "payment.created", "payment", payment.id,
-        amount=money.amount, currency=money.currency, source=source,
+        session,
+        viewer,
+        "payment.created",
+        "payment",
+        payment.id,
+        amount=money.amount,
+        currency=money.currency,
+        source=source,
     )
     idempotency.remember(session, viewer, "paymentCreate", idempotency_key, request, payment.id)
     return payment

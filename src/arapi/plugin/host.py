@@ -59,7 +59,9 @@ class PluginHost:
     def from_entry_points(cls, disabled: Iterable[str] = ()) -> PluginHost:
         host = cls()
         off = set(disabled)
-        for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        for ep in sorted(
+            importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
+        ):
             if ep.name in off:
                 continue
             try:
@@ -70,11 +72,17 @@ class PluginHost:
                     f"plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}",
                 ) from exc
             dist = ep.dist
-            host.register(module, ep.name, dist.name if dist else None, dist.version if dist else None)
+            host.register(
+                module, ep.name, dist.name if dist else None, dist.version if dist else None
+            )
         return host
 
     def register(
-        self, plugin: ModuleType | object, name: str, distribution: str | None = None, version: str | None = None
+        self,
+        plugin: ModuleType | object,
+        name: str,
+        distribution: str | None = None,
+        version: str | None = None,
     ) -> None:
         try:
             self._pm.register(plugin, name=name)

@@ -31,7 +31,9 @@ def reversal_of(session: Session, allocation_id: int) -> Allocation | None:
     return session.scalar(select(Allocation).where(Allocation.reverses_id == allocation_id))
 
 
-def for_payments(session: Session, org_id: int, payment_ids: Iterable[int]) -> dict[int, list[Allocation]]:
+def for_payments(
+    session: Session, org_id: int, payment_ids: Iterable[int]
+) -> dict[int, list[Allocation]]:
     ids = list(set(payment_ids))
     out: dict[int, list[Allocation]] = {i: [] for i in ids}
     if not ids:
@@ -46,7 +48,9 @@ def for_payments(session: Session, org_id: int, payment_ids: Iterable[int]) -> d
     return out
 
 
-def for_invoices(session: Session, org_id: int, invoice_ids: Iterable[int]) -> dict[int, list[Allocation]]:
+def for_invoices(
+    session: Session, org_id: int, invoice_ids: Iterable[int]
+) -> dict[int, list[Allocation]]:
     ids = list(set(invoice_ids))
     out: dict[int, list[Allocation]] = {i: [] for i in ids}
     if not ids:
@@ -65,7 +69,9 @@ def reversed_ids(session: Session, allocation_ids: Iterable[int]) -> set[int]:
     ids = list(allocation_ids)
     if not ids:
         return set()
-    return set(session.scalars(select(Allocation.reverses_id).where(Allocation.reverses_id.in_(ids))))
+    return set(
+        session.scalars(select(Allocation.reverses_id).where(Allocation.reverses_id.in_(ids)))
+    )
 
 
 def paid_by_installment(session: Session, installment_ids: Iterable[int]) -> dict[int, int]:
@@ -75,7 +81,9 @@ def paid_by_installment(session: Session, installment_ids: Iterable[int]) -> dic
     stmt = (
         select(
             Allocation.installment_id,
-            func.sum(Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor),
+            func.sum(
+                Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor
+            ),
         )
         .where(Allocation.installment_id.in_(ids))
         .group_by(Allocation.installment_id)

@@ -26,13 +26,13 @@ def settled_by_invoice():
     return (
         select(
             Allocation.invoice_id.label("invoice_id"),
-            func.sum(Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor).label(
-                "settled"
-            ),
+            func.sum(
+                Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor
+            ).label("settled"),
             # Only explicit write-offs make an invoice WRITTEN_OFF; tolerated bank fees do not.
-            func.sum(case((Allocation.kind == "write_off", Allocation.writeoff_minor), else_=0)).label(
-                "written_off"
-            ),
+            func.sum(
+                case((Allocation.kind == "write_off", Allocation.writeoff_minor), else_=0)
+            ).label("written_off"),
         )
         .group_by(Allocation.invoice_id)
         .subquery("settled")
@@ -87,9 +87,9 @@ class InvoiceBalance:
         )
 
     def joined(self, stmt):
-        return stmt.outerjoin(self.settled_sq, self.settled_sq.c.invoice_id == Invoice.id).outerjoin(
-            self.used_sq, self.used_sq.c.credit_note_id == Invoice.id
-        )
+        return stmt.outerjoin(
+            self.settled_sq, self.settled_sq.c.invoice_id == Invoice.id
+        ).outerjoin(self.used_sq, self.used_sq.c.credit_note_id == Invoice.id)
 
     def select_invoices(self):
         """SELECT Invoice, open_minor, written_off, status."""

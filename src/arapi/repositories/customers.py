@@ -52,7 +52,9 @@ def page(
     keys = [paging.SortKey(SORT_COLUMNS[field], descending)]
     if field != "CREATED":
         keys.append(paging.SortKey(Customer.id, descending))
-    result = paging.fetch(session, stmt, keys, limit=limit, after=after, before=before, forward=forward)
+    result = paging.fetch(
+        session, stmt, keys, limit=limit, after=after, before=before, forward=forward
+    )
     return [r[0] for r in result.rows], result.has_more
 
 
@@ -91,7 +93,9 @@ def by_legal_id(session: Session, org_id: int, legal_id: str) -> Customer | None
 def by_exact_name(session: Session, org_id: int, name: str) -> Customer | None:
     return session.scalar(
         select(Customer)
-        .where(Customer.organization_id == org_id, func.lower(Customer.name) == name.strip().lower())
+        .where(
+            Customer.organization_id == org_id, func.lower(Customer.name) == name.strip().lower()
+        )
         .order_by(Customer.id)
         .limit(1)
     )
@@ -129,7 +133,9 @@ def add_iban(session: Session, org_id: int, customer_id: int, iban: str, source:
     )
     if exists:
         return False
-    session.add(CustomerIban(organization_id=org_id, customer_id=customer_id, iban=iban, source=source))
+    session.add(
+        CustomerIban(organization_id=org_id, customer_id=customer_id, iban=iban, source=source)
+    )
     session.flush()
     return True
 
@@ -144,7 +150,9 @@ def payer_names_for(session: Session, org_id: int, customer_ids: Iterable[int] |
     return out
 
 
-def add_payer_name(session: Session, org_id: int, customer_id: int, name: str, normalized: str) -> bool:
+def add_payer_name(
+    session: Session, org_id: int, customer_id: int, name: str, normalized: str
+) -> bool:
     exists = session.scalar(
         select(CustomerPayerName.id).where(
             CustomerPayerName.organization_id == org_id,

@@ -27,6 +27,9 @@ def for_subject(session: Session, org_id: int, subject_type: str, subject_id: in
 def latest(session: Session, org_id: int, limit: int = 100) -> list[Event]:
     return list(
         session.scalars(
-            select(Event).where(Event.organization_id == org_id).order_by(Event.id.desc()).limit(limit)
+            select(Event)
+            .where(Event.organization_id == org_id)
+            .order_by(Event.id.desc())
+            .limit(limit)
         )
     )

@@ -59,7 +59,9 @@ def _filtered(org_id: int, f: InvoiceFilter, balance: InvoiceBalance):
         names = select(Customer.id).where(
             Customer.organization_id == org_id, func.lower(Customer.name).like(pattern)
         )
-        stmt = stmt.where(or_(func.lower(Invoice.number).like(pattern), Invoice.customer_id.in_(names)))
+        stmt = stmt.where(
+            or_(func.lower(Invoice.number).like(pattern), Invoice.customer_id.in_(names))
+        )
     return stmt
 
 
@@ -149,7 +151,9 @@ def numbers_taken(session: Session, org_id: int, numbers: Iterable[str]) -> set[
         return set()
     return set(
         session.scalars(
-            select(Invoice.number).where(Invoice.organization_id == org_id, Invoice.number.in_(numbers))
+            select(Invoice.number).where(
+                Invoice.organization_id == org_id, Invoice.number.in_(numbers)
+            )
         )
     )
 
@@ -180,7 +184,10 @@ def has_net_allocations(session: Session, invoice_id: int) -> bool:
     settled = session.scalar(
         select(
             func.coalesce(
-                func.sum(Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor), 0
+                func.sum(
+                    Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor
+                ),
+                0,
             )
         ).where(Allocation.invoice_id == invoice_id)
     )
@@ -199,7 +206,11 @@ AGING_BUCKETS = ("NOT_DUE", "D1_30", "D31_60", "D61_90", "D91_120", "OVER_120")
 
 
 def aging(
-    session: Session, org_id: int, customer_ids: Sequence[int] | None, asof: date, by_issue_date: bool = False
+    session: Session,
+    org_id: int,
+    customer_ids: Sequence[int] | None,
+    asof: date,
+    by_issue_date: bool = False,
 ) -> dict[tuple[int, str], dict[str, int]]:
     """(customer_id, currency) -> bucket -> open minor units, summed in SQL.
 
@@ -217,16 +228,27 @@ def aging(
         else_=literal("OVER_120"),
     )
     stmt = balance.joined(
-        select(Invoice.customer_id, Invoice.currency, bucket.label("bucket"), func.sum(balance.open_minor))
+        select(
+            Invoice.customer_id,
+            Invoice.currency,
+            bucket.label("bucket"),
+            func.sum(balance.open_minor),
+        )
         .select_from(Invoice)
-        .where(Invoice.organization_id == org_id, Invoice.kind == "invoice", Invoice.cancelled_at.is_(None))
+        .where(
+            Invoice.organization_id == org_id,
+            Invoice.kind == "invoice",
+            Invoice.cancelled_at.is_(None),
+        )
         .group_by(Invoice.customer_id, Invoice.currency, bucket)
     )
     if customer_ids is not None:
         stmt = stmt.where(Invoice.customer_id.in_(list(customer_ids) or [-1]))
     out: dict[tuple[int, str], dict[str, int]] = {}
     for customer_id, currency, name, total in session.execute(stmt):
-        out.setdefault((customer_id, currency), dict.fromkeys(AGING_BUCKETS, 0))[name] = int(total or 0)
+        out.setdefault((customer_id, currency), dict.fromkeys(AGING_BUCKETS, 0))[name] = int(
+            total or 0
+        )
     return out
 
 
@@ -249,4 +271,7 @@ def exposure(
         )
         .group_by(Invoice.customer_id, Invoice.currency)
     )
-    return {(c, cur): (int(a or 0), int(b or 0), int(d or 0)) for c, cur, a, b, d in session.execute(stmt)}
+    return {
+        (c, cur): (int(a or 0), int(b or 0), int(d or 0))
+        for c, cur, a, b, d in session.execute(stmt)
+    }

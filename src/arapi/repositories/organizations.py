@@ -34,7 +34,9 @@ def api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
 
 
 def granted_customer_ids(session: Session, api_key_id: int) -> frozenset[int]:
-    rows = session.scalars(select(ApiKeyGrant.customer_id).where(ApiKeyGrant.api_key_id == api_key_id))
+    rows = session.scalars(
+        select(ApiKeyGrant.customer_id).where(ApiKeyGrant.api_key_id == api_key_id)
+    )
     return frozenset(rows)
 
 

@@ -29,7 +29,11 @@ class PaymentFilter:
     statement_id: int | None = None
 
 
-SORT_COLUMNS = {"RECEIVED_ON": Payment.received_on, "AMOUNT": Payment.amount_minor, "CREATED": Payment.id}
+SORT_COLUMNS = {
+    "RECEIVED_ON": Payment.received_on,
+    "AMOUNT": Payment.amount_minor,
+    "CREATED": Payment.id,
+}
 
 
 def _filtered(org_id: int, f: PaymentFilter, balance: PaymentBalance):
@@ -47,7 +51,10 @@ def _filtered(org_id: int, f: PaymentFilter, balance: PaymentBalance):
     if f.search:
         pattern = f"%{f.search.strip().lower()}%"
         stmt = stmt.where(
-            or_(func.lower(Payment.payer_name).like(pattern), func.lower(Payment.reference).like(pattern))
+            or_(
+                func.lower(Payment.payer_name).like(pattern),
+                func.lower(Payment.reference).like(pattern),
+            )
         )
     if f.statement_id is not None:
         from arapi.models import StatementEntry
@@ -73,7 +80,13 @@ def page(
     if field != "CREATED":
         keys.append(paging.SortKey(Payment.id, descending))
     result = paging.fetch(
-        session, _filtered(org_id, f, PaymentBalance()), keys, limit=limit, after=after, before=before, forward=forward
+        session,
+        _filtered(org_id, f, PaymentBalance()),
+        keys,
+        limit=limit,
+        after=after,
+        before=before,
+        forward=forward,
     )
     return [PaymentRow(r[0], int(r[1])) for r in result.rows], result.has_more
 
@@ -87,7 +100,11 @@ def get_rows(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, Pay
     ids = list(set(ids))
     if not ids:
         return {}
-    stmt = PaymentBalance().select_payments().where(Payment.organization_id == org_id, Payment.id.in_(ids))
+    stmt = (
+        PaymentBalance()
+        .select_payments()
+        .where(Payment.organization_id == org_id, Payment.id.in_(ids))
+    )
     return {r[0].id: PaymentRow(r[0], int(r[1])) for r in session.execute(stmt)}
 
 
@@ -95,7 +112,9 @@ def get_row(session: Session, org_id: int, payment_id: int) -> PaymentRow | None
     return get_rows(session, org_id, [payment_id]).get(payment_id)
 
 
-def unapplied_rows(session: Session, org_id: int, f: PaymentFilter | None = None) -> list[PaymentRow]:
+def unapplied_rows(
+    session: Session, org_id: int, f: PaymentFilter | None = None
+) -> list[PaymentRow]:
     f = f or PaymentFilter()
     f = PaymentFilter(**{**f.__dict__, "unapplied_only": True})
     stmt = _filtered(org_id, f, PaymentBalance()).order_by(Payment.received_on, Payment.id)
@@ -114,7 +133,9 @@ def lock(session: Session, org_id: int, payment_id: int) -> Payment | None:
 def applied_minor(session: Session, payment_id: int) -> int:
     return int(
         session.scalar(
-            select(func.coalesce(func.sum(Allocation.amount_minor), 0)).where(Allocation.payment_id == payment_id)
+            select(func.coalesce(func.sum(Allocation.amount_minor), 0)).where(
+                Allocation.payment_id == payment_id
+            )
         )
     )
 
@@ -133,7 +154,9 @@ def unapplied_by_customer(
         select(Payment.customer_id, Payment.currency, func.sum(balance.unapplied))
         .select_from(Payment)
         .outerjoin(balance.applied_sq, balance.applied_sq.c.payment_id == Payment.id)
-        .where(Payment.organization_id == org_id, Payment.customer_id.in_(list(customer_ids) or [-1]))
+        .where(
+            Payment.organization_id == org_id, Payment.customer_id.in_(list(customer_ids) or [-1])
+        )
         .group_by(Payment.customer_id, Payment.currency)
     )
     return {(c, cur): int(total or 0) for c, cur, total in session.execute(stmt)}

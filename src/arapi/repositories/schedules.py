@@ -16,7 +16,12 @@ class ScheduleFilter:
     active_only: bool = False
 
 
-def add(session: Session, schedule: PaymentSchedule, invoice_ids: Iterable[int], installments: list[Installment]):
+def add(
+    session: Session,
+    schedule: PaymentSchedule,
+    invoice_ids: Iterable[int],
+    installments: list[Installment],
+):
     session.add(schedule)
     session.flush()
     for invoice_id in invoice_ids:
@@ -37,7 +42,9 @@ def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, Pay
     ids = list(set(ids))
     if not ids:
         return {}
-    stmt = select(PaymentSchedule).where(PaymentSchedule.organization_id == org_id, PaymentSchedule.id.in_(ids))
+    stmt = select(PaymentSchedule).where(
+        PaymentSchedule.organization_id == org_id, PaymentSchedule.id.in_(ids)
+    )
     return {s.id: s for s in session.scalars(stmt)}
 
 
@@ -48,7 +55,13 @@ def page(session: Session, org_id: int, f: ScheduleFilter, *, limit, after, befo
     if f.active_only:
         stmt = stmt.where(PaymentSchedule.cancelled_at.is_(None))
     result = paging.fetch(
-        session, stmt, [paging.SortKey(PaymentSchedule.id)], limit=limit, after=after, before=before, forward=forward
+        session,
+        stmt,
+        [paging.SortKey(PaymentSchedule.id)],
+        limit=limit,
+        after=after,
+        before=before,
+        forward=forward,
     )
     return [r[0] for r in result.rows], result.has_more
 
@@ -69,7 +82,11 @@ def invoice_ids_for(session: Session, schedule_ids: Iterable[int]) -> dict[int, 
     out: dict[int, list[int]] = {i: [] for i in ids}
     if not ids:
         return out
-    stmt = select(ScheduleInvoice).where(ScheduleInvoice.schedule_id.in_(ids)).order_by(ScheduleInvoice.id)
+    stmt = (
+        select(ScheduleInvoice)
+        .where(ScheduleInvoice.schedule_id.in_(ids))
+        .order_by(ScheduleInvoice.id)
+    )
     for row in session.scalars(stmt):
         out[row.schedule_id].append(row.invoice_id)
     return out

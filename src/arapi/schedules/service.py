@@ -37,9 +37,13 @@ def create(
     if customer_repo.get(session, viewer.organization_id, customer_id) is None:
         raise NotFound("customer", ["customerId"])
     if not invoice_ids:
-        raise ArapiError(ScheduleErrorCode.NO_INVOICES, "a schedule covers at least one invoice", ["invoiceIds"])
+        raise ArapiError(
+            ScheduleErrorCode.NO_INVOICES, "a schedule covers at least one invoice", ["invoiceIds"]
+        )
     if not installments:
-        raise ArapiError(ScheduleErrorCode.NO_INSTALLMENTS, "a schedule needs installments", ["installments"])
+        raise ArapiError(
+            ScheduleErrorCode.NO_INSTALLMENTS, "a schedule needs installments", ["installments"]
+        )
     invoice_repo.lock(session, viewer.organization_id, invoice_ids)
     rows = invoice_repo.get_rows(session, viewer.organization_id, invoice_ids)
     for invoice_id in invoice_ids:
@@ -48,19 +52,29 @@ def create(
             raise NotFound("invoice", ["invoiceIds"])
         if row.invoice.customer_id != customer_id:
             raise ArapiError(
-                ScheduleErrorCode.WRONG_CUSTOMER, f"invoice {row.invoice.number} belongs to another customer", ["invoiceIds"]
+                ScheduleErrorCode.WRONG_CUSTOMER,
+                f"invoice {row.invoice.number} belongs to another customer",
+                ["invoiceIds"],
             )
         if row.invoice.kind != "invoice" or row.open_minor <= 0:
             raise ArapiError(
-                ScheduleErrorCode.INVOICE_NOT_OPEN, f"invoice {row.invoice.number} has nothing open", ["invoiceIds"]
+                ScheduleErrorCode.INVOICE_NOT_OPEN,
+                f"invoice {row.invoice.number} has nothing open",
+                ["invoiceIds"],
             )
     currencies = {rows[i].invoice.currency for i in invoice_ids}
     if len(currencies) != 1:
-        raise ArapiError(ScheduleErrorCode.MIXED_CURRENCIES, "a schedule's invoices share one currency", ["invoiceIds"])
+        raise ArapiError(
+            ScheduleErrorCode.MIXED_CURRENCIES,
+            "a schedule's invoices share one currency",
+            ["invoiceIds"],
+        )
     currency = currencies.pop()
     if repo.active_schedule_invoice_ids(session, invoice_ids):
         raise ArapiError(
-            ScheduleErrorCode.ALREADY_SCHEDULED, "an invoice is already in an active schedule", ["invoiceIds"]
+            ScheduleErrorCode.ALREADY_SCHEDULED,
+            "an invoice is already in an active schedule",
+            ["invoiceIds"],
         )
     amounts = []
     for i, item in enumerate(installments):
@@ -70,7 +84,9 @@ def create(
             raise exc.with_field("installments", str(i), "amount") from None
         if minor <= 0:
             raise ArapiError(
-                MoneyErrorCode.AMOUNT_NOT_POSITIVE, "installment amounts must be positive", ["installments", str(i), "amount"]
+                MoneyErrorCode.AMOUNT_NOT_POSITIVE,
+                "installment amounts must be positive",
+                ["installments", str(i), "amount"],
             )
         amounts.append(minor)
     covered = sum(rows[i].open_minor for i in invoice_ids)
@@ -84,15 +100,27 @@ def create(
     ordered = sorted(zip(installments, amounts, strict=True), key=lambda pair: pair[0].due_date)
     schedule = repo.add(
         session,
-        PaymentSchedule(organization_id=viewer.organization_id, customer_id=customer_id, currency=currency),
+        PaymentSchedule(
+            organization_id=viewer.organization_id, customer_id=customer_id, currency=currency
+        ),
         list(dict.fromkeys(invoice_ids)),
         [
-            Installment(organization_id=viewer.organization_id, seq=n + 1, due_date=item.due_date, amount_minor=minor)
+            Installment(
+                organization_id=viewer.organization_id,
+                seq=n + 1,
+                due_date=item.due_date,
+                amount_minor=minor,
+            )
             for n, (item, minor) in enumerate(ordered)
         ],
     )
     audit.record(
-        session, viewer, "schedule.created", "schedule", schedule.id,
-        invoices=invoice_ids, installments=[[i.due_date, i.amount] for i, _ in ordered],
+        session,
+        viewer,
+        "schedule.created",
+        "schedule",
+        schedule.id,
+        invoices=invoice_ids,
+        installments=[[i.due_date, i.amount] for i, _ in ordered],
     )
     return schedule

@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from arapi.plugin.providers import InvoiceParser, StatementParser
 from arapi.plugin.types import InvoiceFile, ParseError, StatementFile
 
-_GARBAGE = [b"", b"\x00\x01\x02\xff" * 50, b"hello world\n", b"<a>" * 10, "é".encode("latin-1") * 20]
+_GARBAGE = [
+    b"",
+    b"\x00\x01\x02\xff" * 50,
+    b"hello world\n",
+    b"<a>" * 10,
+    "é".encode("latin-1") * 20,
+]
 
 
 class _ParserContract:

@@ -54,5 +54,7 @@ def corpus_files(folder: str, *, bad: bool = False) -> list[str]:
     if not base.is_dir():
         return []
     return sorted(
-        str(p.relative_to(root)) for p in base.iterdir() if p.is_file() and not p.name.startswith(".")
+        str(p.relative_to(root))
+        for p in base.iterdir()
+        if p.is_file() and not p.name.startswith(".")
     )

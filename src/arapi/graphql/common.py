@@ -1,0 +1,84 @@
+"""Helpers every domain's GraphQL module uses: threads for SQL, money, mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from enum import Enum
+from typing import Any, TypeVar
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from arapi.auth.roles import Permission
+from arapi.auth.viewer import Viewer
+from arapi.errors import ArapiError
+from arapi.graphql.errors import UserError, user_errors_from
+from arapi.graphql.permissions import require
+from arapi.graphql.relay import from_global_id
+from arapi.graphql.scalars import CurrencyCode, Money
+from arapi.money import from_minor
+
+T = TypeVar("T")
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+def money(minor: int, currency: str) -> Money:
+    return Money(amount=from_minor(minor, currency), currency=CurrencyCode(currency))
+
+
+def today() -> date:
+    return date.today()
+
+
+async def read(info: Info, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(session, *args)`` in a worker thread on a read-only session."""
+    db = info.context.db
+
+    def work() -> T:
+        with db.read() as session:
+            return fn(session, *args)
+
+    return await run_in_threadpool(work)
+
+
+def pk_of(gid: strawberry.ID | str | None, type_name: str, *field: str) -> int | None:
+    """The row id behind a global ID of the given type (userError INVALID_ID otherwise)."""
+    if gid is None:
+        return None
+    try:
+        return from_global_id(gid, type_name)[1]
+    except ArapiError as exc:
+        raise exc.with_field(*field) from None
+
+
+async def mutate(
+    info: Info,
+    permission: Permission,
+    write: Callable[[Any, Viewer], T],
+    present: Callable[[Any, Viewer, T], Any],
+) -> tuple[Any, list[UserError]]:
+    """Run ``write`` in one transaction, then ``present`` the result in a fresh read.
+
+    A refused input (ArapiError) rolls everything back and becomes userErrors;
+    a missing or insufficient key is a top-level UNAUTHENTICATED/FORBIDDEN error.
+    """
+    viewer = require(info, permission)
+    db = info.context.db
+
+    def work():
+        try:
+            with db.write() as session:
+                result = write(session, viewer)
+        except ArapiError as exc:
+            return None, user_errors_from(exc)
+        with db.read() as session:
+            return present(session, viewer, result), []
+
+    return await run_in_threadpool(work)

@@ -1,0 +1,199 @@
+"""Per-request DataLoaders: one SQL statement per kind of object per request tick.
+
+Every loader is scoped to the caller's organization (and, for partners, to
+their granted customers): an id from elsewhere loads as None.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.concurrency import run_in_threadpool
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from arapi.customers.exposure import exposures as exposure_figures
+from arapi.repositories import allocations as allocation_repo
+from arapi.repositories import customers as customer_repo
+from arapi.repositories import invoices as invoice_repo
+from arapi.repositories import payments as payment_repo
+from arapi.repositories import schedules as schedule_repo
+
+
+def _loader(info: Info, key, fetch) -> DataLoader:
+    """A DataLoader whose batch function ``fetch(session, viewer, keys) -> list`` runs in a thread."""
+    context = info.context
+
+    async def load(keys: list) -> list:
+        def work():
+            with context.db.read() as session:
+                return fetch(session, context.viewer, keys)
+
+        return await run_in_threadpool(work)
+
+    return context.loader(key, load)
+
+
+def customers(info: Info) -> DataLoader:
+    from arapi.graphql.nodes import Customer
+
+    def fetch(session, viewer, keys):
+        found = customer_repo.get_many(session, viewer.organization_id, keys)
+        return [
+            Customer.from_model(found[k]) if k in found and viewer.sees_customer(k) else None
+            for k in keys
+        ]
+
+    return _loader(info, "customers", fetch)
+
+
+def invoices(info: Info) -> DataLoader:
+    from arapi.graphql.nodes import Invoice
+
+    def fetch(session, viewer, keys):
+        rows = invoice_repo.get_rows(session, viewer.organization_id, keys)
+        return [
+            Invoice.from_row(rows[k])
+            if k in rows and viewer.sees_customer(rows[k].invoice.customer_id)
+            else None
+            for k in keys
+        ]
+
+    return _loader(info, "invoices", fetch)
+
+
+def payments(info: Info) -> DataLoader:
+    from arapi.graphql.nodes import Payment
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        rows = payment_repo.get_rows(session, viewer.organization_id, keys)
+        return [Payment.from_row(rows[k]) if k in rows else None for k in keys]
+
+    return _loader(info, "payments", fetch)
+
+
+def allocations(info: Info) -> DataLoader:
+    from arapi.graphql.nodes import Allocation
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        out = []
+        for k in keys:
+            row = allocation_repo.get(session, viewer.organization_id, k)
+            ok = row is not None and row.kind == "payment" and row.reverses_id is None
+            out.append(
+                Allocation.from_row(row, allocation_repo.reversal_of(session, row.id))
+                if ok
+                else None
+            )
+        return out
+
+    return _loader(info, "allocations", fetch)
+
+
+def _with_reversals(session, by_parent: dict[int, list]) -> dict[int, list]:
+    """Drop reversal rows; pair each original with its reversal (or None)."""
+    rows = [a for group in by_parent.values() for a in group]
+    reversals = {a.reverses_id: a for a in rows if a.reverses_id is not None}
+    return {
+        parent: [(a, reversals.get(a.id)) for a in group if a.reverses_id is None]
+        for parent, group in by_parent.items()
+    }
+
+
+def allocations_by_payment(info: Info) -> DataLoader:
+    def fetch(session, viewer, keys):
+        grouped = _with_reversals(
+            session, allocation_repo.for_payments(session, viewer.organization_id, keys)
+        )
+        return [grouped.get(k, []) for k in keys]
+
+    return _loader(info, "allocations_by_payment", fetch)
+
+
+def allocations_by_invoice(info: Info) -> DataLoader:
+    def fetch(session, viewer, keys):
+        grouped = _with_reversals(
+            session, allocation_repo.for_invoices(session, viewer.organization_id, keys)
+        )
+        return [grouped.get(k, []) for k in keys]
+
+    return _loader(info, "allocations_by_invoice", fetch)
+
+
+def invoice_taxes(info: Info) -> DataLoader:
+    def fetch(session, viewer, keys):
+        taxes = invoice_repo.taxes_for(session, keys)
+        return [taxes.get(k, []) for k in keys]
+
+    return _loader(info, "invoice_taxes", fetch)
+
+
+def customer_ibans(info: Info) -> DataLoader:
+    def fetch(session, viewer, keys):
+        ibans = customer_repo.ibans_for(session, viewer.organization_id, keys)
+        return [ibans.get(k, []) for k in keys]
+
+    return _loader(info, "customer_ibans", fetch)
+
+
+def exposures(info: Info) -> DataLoader:
+    def fetch(session, viewer, keys):
+        found = customer_repo.get_many(session, viewer.organization_id, keys)
+        figures = exposure_figures(
+            session, viewer.organization_id, list(found.values()), date.today()
+        )
+        return [figures.get(k) for k in keys]
+
+    return _loader(info, "exposures", fetch)
+
+
+def aging(info: Info, asof: date, by_issue_date: bool) -> DataLoader:
+    def fetch(session, viewer, keys):
+        buckets = invoice_repo.aging(session, viewer.organization_id, keys, asof, by_issue_date)
+        return [sorted((cur, b) for (cid, cur), b in buckets.items() if cid == k) for k in keys]
+
+    return _loader(info, ("aging", asof, by_issue_date), fetch)
+
+
+def installments(info: Info) -> DataLoader:
+    from arapi.graphql.common import money
+    from arapi.graphql.nodes import Installment
+    from arapi.graphql.relay import to_global_id
+
+    def fetch(session, viewer, keys):
+        schedules = schedule_repo.get_many(session, viewer.organization_id, keys)
+        by_schedule = schedule_repo.installments_for(session, list(schedules))
+        paid = allocation_repo.paid_by_installment(
+            session, [i.id for group in by_schedule.values() for i in group]
+        )
+        out = []
+        for k in keys:
+            cur = schedules[k].currency if k in schedules else "EUR"
+            out.append(
+                [
+                    Installment(
+                        id=to_global_id("Installment", i.id),
+                        seq=i.seq,
+                        due_date=i.due_date,
+                        amount=money(i.amount_minor, cur),
+                        paid_amount=money(paid.get(i.id, 0), cur),
+                        open_amount=money(i.amount_minor - paid.get(i.id, 0), cur),
+                    )
+                    for i in by_schedule.get(k, [])
+                ]
+            )
+        return out
+
+    return _loader(info, "installments", fetch)
+
+
+def schedule_invoice_ids(info: Info) -> DataLoader:
+    def fetch(session, viewer, keys):
+        ids = schedule_repo.invoice_ids_for(session, keys)
+        return [ids.get(k, []) for k in keys]
+
+    return _loader(info, "schedule_invoice_ids", fetch)

@@ -1,0 +1,27 @@
+"""The arapi schema, assembled from each domain's types, queries and mutations."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from arapi.config import Settings
+from arapi.graphql.limits import build_schema
+from arapi.graphql.mutations import Mutation
+from arapi.graphql.nodes import Allocation, Customer, Installment, Invoice, Payment, Schedule
+from arapi.graphql.queries import Query
+
+NODE_TYPES = (Customer, Invoice, Payment, Allocation, Schedule, Installment)
+
+
+def schema_for(settings: Settings):
+    return build_schema(query=Query, mutation=Mutation, types=NODE_TYPES, settings=settings)
+
+
+@lru_cache(maxsize=1)
+def _export_schema():
+    return schema_for(Settings())
+
+
+def export_sdl() -> str:
+    """The SDL checked in as schema.graphql (a test fails when it is stale)."""
+    return _export_schema().as_str() + "\n"
