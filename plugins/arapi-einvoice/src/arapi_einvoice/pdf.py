@@ -1,0 +1,163 @@
+"""The invoice XML embedded in a Factur-X / ZUGFeRD / XRechnung PDF.
+
+Read with pypdf directly rather than the ``factur-x`` library: that library's
+``get_xml_from_pdf`` parses every candidate attachment with lxml's default
+parser (entities resolved) before we could vet it, has no size limit and
+pulls in ``requests``. Here pypdf only hands over bytes; the XML then goes
+through :mod:`arapi.plugin.safexml` like any other.
+
+Where the XML is looked for: the document's ``/EmbeddedFiles`` name tree
+(the same place the factur-x library and pypdf's ``attachment_list`` look).
+Known names come first (factur-x.xml, zugferd-invoice.xml, xrechnung.xml,
+case-insensitive), then any other ``*.xml`` attachment; the first one whose
+root is a CII or UBL invoice wins. When none is, a known-name attachment is
+still handed over so that its parse error (DTD refused, broken XML) is the
+one reported; without any, the PDF fails with NO_CONTENT (MALFORMED when its
+structure is damaged too).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from pypdf import PdfReader
+from pypdf.errors import LimitReachedError
+
+from arapi.plugin.types import ParseError, ParseErrorCode
+from arapi_einvoice.sniffing import xml_root_name
+
+MAX_PDF_BYTES = 64 * 1024 * 1024
+MAX_XML_BYTES = 16 * 1024 * 1024
+MAX_ATTACHMENTS = 200
+KNOWN_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
+
+logger = logging.getLogger(__name__)
+
+
+def _name(attachment) -> str:
+    """The name-tree key as text (hostile files may use a byte string)."""
+    name = attachment.name
+    return name.decode("latin-1") if isinstance(name, bytes) else str(name)
+
+
+def _declared_sizes(attachment) -> list[int]:
+    """Sizes the PDF declares for an attachment (/Params /Size, raw /Length)."""
+    sizes: list[int] = []
+    declared = attachment.size
+    if isinstance(declared, int):
+        sizes.append(declared)
+    files = attachment.pdf_object.get("/EF")
+    files = files.get_object() if files is not None else None
+    stream = files.get("/F") if isinstance(files, dict) else None
+    if stream is not None:
+        length = stream.get_object().get("/Length")
+        length = length.get_object() if length is not None else None
+        if isinstance(length, int):
+            sizes.append(length)
+    return sizes
+
+
+def _content(attachment) -> bytes:
+    name = _name(attachment)
+    if any(size > MAX_XML_BYTES for size in _declared_sizes(attachment)):
+        raise ParseError(
+            ParseErrorCode.TOO_LARGE, f"embedded file {name!r} is larger than {MAX_XML_BYTES} bytes"
+        )
+    try:
+        content = attachment.content  # pypdf caps decompression (75 MB by default)
+    except LimitReachedError:
+        raise ParseError(
+            ParseErrorCode.ZIP_BOMB, f"embedded file {name!r} decompresses past pypdf's limit"
+        ) from None
+    if len(content) > MAX_XML_BYTES:
+        raise ParseError(
+            ParseErrorCode.TOO_LARGE, f"embedded file {name!r} is larger than {MAX_XML_BYTES} bytes"
+        )
+    return content
+
+
+def _ordered(attachments: list) -> list:
+    def rank(attachment) -> int:
+        lowered = _name(attachment).lower()
+        return KNOWN_NAMES.index(lowered) if lowered in KNOWN_NAMES else len(KNOWN_NAMES)
+
+    xml_files = [a for a in attachments if _name(a).lower().endswith(".xml")]
+    return sorted(xml_files, key=rank)
+
+
+def _open(data: bytes, *, strict: bool) -> PdfReader:
+    reader = PdfReader(io.BytesIO(data), strict=strict)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise ParseError(ParseErrorCode.MALFORMED, "encrypted PDF: its attachments cannot be read")
+    return reader
+
+
+def _attachments(data: bytes) -> list:
+    reader = _open(data, strict=False)
+    found = []
+    for attachment in reader.attachment_list:
+        found.append(attachment)
+        if len(found) >= MAX_ATTACHMENTS:
+            break
+    return found
+
+
+def _damage(data: bytes) -> str | None:
+    """Why a strict read fails, or None when the PDF structure is sound."""
+    try:
+        _open(data, strict=True)
+    except ParseError as exc:
+        return exc.message
+    except Exception as exc:  # pypdf raises many types on broken files
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def embedded_invoice_xml(data: bytes) -> tuple[str, bytes]:
+    """(attachment name, XML bytes) of the invoice inside a PDF, or a coded ParseError."""
+    if len(data) > MAX_PDF_BYTES:
+        raise ParseError(ParseErrorCode.TOO_LARGE, f"PDF larger than {MAX_PDF_BYTES} bytes")
+    if b"%PDF-" not in data[:1024]:
+        raise ParseError(ParseErrorCode.MALFORMED, "not a PDF: no %PDF- header")
+    # pypdf raises a dozen exception types (and some builtins) on hostile input:
+    # everything it raises means "unreadable PDF" here.
+    try:
+        attachments = _attachments(data)
+        candidates = _ordered(attachments)
+        suspect: tuple[str, bytes] | None = None
+        for attachment in candidates:
+            name = _name(attachment)
+            known = name.lower() in KNOWN_NAMES
+            try:
+                content = _content(attachment)
+            except ParseError:
+                if known:
+                    raise
+                continue  # an oversized annex.xml is not the invoice's problem
+            if xml_root_name(content) is not None:
+                return name, content
+            logger.debug("attachment %s is not an invoice XML", name)
+            if suspect is None and known:
+                suspect = (name, content)
+        if suspect is not None:
+            # A factur-x.xml that is no readable invoice (a DTD, broken XML, a
+            # foreign root): parsing it gives the precise coded error.
+            return suspect
+    except ParseError:
+        raise
+    except Exception as exc:
+        raise ParseError(
+            ParseErrorCode.MALFORMED, f"unreadable PDF ({type(exc).__name__}: {exc})"
+        ) from None
+    damage = _damage(data)
+    if damage is not None:
+        raise ParseError(
+            ParseErrorCode.MALFORMED,
+            f"damaged PDF ({damage}) with no readable embedded invoice XML",
+        )
+    names = ", ".join(repr(_name(a)) for a in attachments) or "none"
+    raise ParseError(
+        ParseErrorCode.NO_CONTENT,
+        f"PDF without an embedded Factur-X/ZUGFeRD/XRechnung invoice XML (attachments: {names})",
+    )
