@@ -135,6 +135,106 @@ def apikey_create(org_name: str, role: str, name: str, grants: tuple[str, ...]) 
     click.echo(raw)
 
 
+def _viewer_for(session, org_name: str | None):
+    """The CLI acts as an admin of the named organization (the default one is created on first use)."""
+    from arapi.auth import service
+    from arapi.auth.viewer import Viewer
+
+    settings = _settings()
+    if org_name is None:
+        organization = service.get_or_create_organization(session, settings.default_org)
+    else:
+        organization = service.organization_by_name(session, org_name)
+    return Viewer.system(organization.id, organization.name, actor="cli")
+
+
+def _plugins(settings: Settings):
+    from arapi.plugin import PluginHost
+
+    return PluginHost.from_entry_points(settings.disabled_plugins)
+
+
+@main.group("import", help="Import bank statements and invoices from files.")
+def import_group() -> None:
+    pass
+
+
+@import_group.command(
+    "statement",
+    help="Import a bank statement (OFX, CAMT.053/054, MT940, CFONB 120, or a ZIP of them). "
+    "The format is detected from the content unless --format is given. Credits become unapplied "
+    "payments; a file or line imported before is not written again.",
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option(
+    "--org", "org_name", default=None, help="Organization (default: the default organization)."
+)
+@click.option("--format", "fmt", default=None, help="Force a format key (see `arapi plugins`).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: bool) -> None:
+    from pathlib import Path
+
+    from arapi.imports import statements
+
+    settings = _settings()
+    data = Path(path).read_bytes()
+    try:
+        plugins = _plugins(settings)
+        upload = statements.parse_upload(
+            plugins,
+            data,
+            filename=Path(path).name,
+            fmt=fmt,
+            max_bytes=settings.max_upload_bytes,
+            max_unzipped=settings.max_unzipped_bytes,
+        )
+        total = sum(len(s.lines) for s in upload.statements)
+        show_bar = not as_json and sys.stderr.isatty()
+        with (
+            _database(settings).write() as session,
+            click.progressbar(
+                length=total, label="importing", file=sys.stderr if show_bar else _Null()
+            ) as bar,
+        ):
+            viewer = _viewer_for(session, org_name)
+            result = statements.import_statement(
+                session, viewer, plugins, data, upload=upload, progress=bar.update
+            )
+    except ArapiError as exc:
+        _fail(exc, as_json)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    summary = result.to_json()
+    state = (
+        "already imported: nothing written"
+        if result.duplicate
+        else f"{summary.get('newEntries', 0)} new entries"
+    )
+    click.echo(
+        f"{summary['entryCount']} entries ({state}), credits {summary['creditTotal']}, debits {summary['debitTotal']}"
+    )
+    for st in summary["statements"]:
+        click.echo(
+            f"  {st['format']} {st['account'] or '-'} {st['currency'] or ''}: {st['entryCount']} entries"
+        )
+    for warning in summary["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+
+
+class _Null:
+    """A file that swallows the progress bar when it should not show."""
+
+    def write(self, _text: str) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
 @main.group(help="Demonstration data.")
 def demo() -> None:
     pass

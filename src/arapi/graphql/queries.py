@@ -299,8 +299,11 @@ async def resolve_node(info: Info, gid: str) -> Node | None:
     except ArapiError:
         return None
     if type_name == "Schedule":
-        schedule = await _schedule(info, pk)
-        return schedule
+        return await _schedule(info, pk)
+    if type_name == "BankStatement":
+        from arapi.graphql.statements import load_statement
+
+        return None if require_viewer(info).read_only else await load_statement(info, pk)
     loader = NODE_LOADERS.get(type_name)
     return None if loader is None else await loader(info).load(pk)
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from strawberry.tools import merge_types
+
 from arapi.config import Settings
 from arapi.graphql.limits import build_schema
-from arapi.graphql.mutations import Mutation
+from arapi.graphql.mutations import Mutation as LedgerMutation
 from arapi.graphql.nodes import Allocation, Customer, Installment, Invoice, Payment, Schedule
-from arapi.graphql.queries import Query
+from arapi.graphql.queries import Query as LedgerQuery
+from arapi.graphql.statements import BankStatement, StatementMutation, StatementQuery
 
-NODE_TYPES = (Customer, Invoice, Payment, Allocation, Schedule, Installment)
+Query = merge_types("Query", (LedgerQuery, StatementQuery))
+Mutation = merge_types("Mutation", (LedgerMutation, StatementMutation))
+NODE_TYPES = (Customer, Invoice, Payment, Allocation, Schedule, Installment, BankStatement)
 
 
 def schema_for(settings: Settings):

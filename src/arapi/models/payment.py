@@ -50,7 +50,8 @@ class Allocation(Base):
 
     id: Mapped[Id]
     organization_id: Mapped[int] = org_fk()
-    kind: Mapped[str] = mapped_column(String(12))  # payment | credit_note | write_off
+    # payment | credit_note | write_off | prepaid (settled before the invoice was imported)
+    kind: Mapped[str] = mapped_column(String(12))
     payment_id: Mapped[int | None] = fk("payments.id", nullable=True, index=False)
     credit_note_id: Mapped[int | None] = fk("invoices.id", nullable=True)
     invoice_id: Mapped[int] = fk("invoices.id", index=False)

@@ -31,6 +31,8 @@ NO_CURRENCY = "XXX"  # ISO 4217 "no currency": a statement without any balance n
 _SNIFF_START = re.compile(r"(?m)^(?:\{1:[^\n]*?)?(?:\{4:\s*)?:20:")
 _SNIFF_ACCOUNT = re.compile(r"(?m)^:25P?:")
 _SNIFF_CONTENT = re.compile(r"(?m)^:(?:60[FM]|61):")
+# A fragment (no :20:) that starts right away with a balance or movement tag is MT940 too.
+_SNIFF_FRAGMENT = re.compile(r"^:(?:25P?|28C?|60[FM]|61|62[FM]):")
 _SNIFF_WINDOW = 4096
 _INTERIM_TAGS = frozenset({"13", "13D", "34F", "90C", "90D"})
 _STATEMENT_TYPES = frozenset({"940", "950"})
@@ -50,7 +52,7 @@ class Mt940Parser:
             return False
         start = _SNIFF_START.search(text[:_SNIFF_WINDOW])
         if start is None:
-            return False
+            return bool(_SNIFF_FRAGMENT.match(text))
         body = text[start.start() :]
         return bool(_SNIFF_ACCOUNT.search(body) and _SNIFF_CONTENT.search(body))
 

@@ -1,0 +1,240 @@
+"""Bank statements in GraphQL: the BankStatement node, its list, and the upload mutation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from arapi.auth.roles import Permission
+from arapi.errors import ArapiError
+from arapi.graphql.common import money, mutate, read
+from arapi.graphql.errors import UserError, user_errors_from
+from arapi.graphql.permissions import require
+from arapi.graphql.relay import Connection, Node, PageRequest, build_connection, to_global_id
+from arapi.graphql.scalars import CurrencyCode, Money
+from arapi.imports import statements as statement_import
+from arapi.repositories import statements as repo
+
+
+@strawberry.type(description="One bank line as the bank sent it (credits positive).")
+class StatementEntry:
+    booking_date: date | None
+    value_date: date | None
+    amount: Money
+    status: str | None
+    reversal: bool
+    counterparty_name: str | None
+    counterparty_iban: str | None
+    remittance: str | None
+    creditor_reference: str | None
+    end_to_end_id: str | None
+    bank_reference: str | None
+    bank_transaction_code: str | None
+    return_reason: str | None = strawberry.field(
+        description="SEPA R-transaction reason code (AM04, AC04, MD06, ...)."
+    )
+
+
+@strawberry.type
+class BankStatement(Node):
+    id: strawberry.ID
+    format: str
+    account: str | None
+    currency: CurrencyCode | None
+    statement_ref: str | None
+    opening_balance: Money | None
+    closing_balance: Money | None
+    opening_date: date | None
+    closing_date: date | None
+    entry_count: int
+    credit_total: Money | None
+    debit_total: Money | None
+    warnings: list[str]
+    created_at: datetime
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, s) -> BankStatement:
+        cur = s.currency
+
+        def m(minor):
+            return None if minor is None or cur is None else money(minor, cur)
+
+        return cls(
+            id=strawberry.ID(to_global_id("BankStatement", s.id)),
+            format=s.format,
+            account=s.account,
+            currency=None if cur is None else CurrencyCode(cur),
+            statement_ref=s.statement_ref,
+            opening_balance=m(s.opening_balance_minor),
+            closing_balance=m(s.closing_balance_minor),
+            opening_date=s.opening_date,
+            closing_date=s.closing_date,
+            entry_count=s.entry_count,
+            credit_total=m(s.credit_total_minor),
+            debit_total=m(s.debit_total_minor),
+            warnings=list(s.warnings or []),
+            created_at=s.created_at,
+            pk=s.id,
+        )
+
+    @strawberry.field(
+        description="The entries written from this statement (lines seen before are not repeated)."
+    )
+    async def entries(self, info: Info) -> list[StatementEntry]:
+        rows = await read(info, lambda s: repo.entries_for(s, [self.pk])[self.pk])
+        return [
+            StatementEntry(
+                booking_date=e.booking_date,
+                value_date=e.value_date,
+                amount=money(e.amount_minor, e.currency),
+                status=e.status,
+                reversal=e.reversal,
+                counterparty_name=e.counterparty_name,
+                counterparty_iban=e.counterparty_iban,
+                remittance=e.remittance,
+                creditor_reference=e.creditor_reference,
+                end_to_end_id=e.end_to_end_id,
+                bank_reference=e.bank_reference,
+                bank_transaction_code=e.bank_transaction_code,
+                return_reason=e.return_reason,
+            )
+            for e in rows
+        ]
+
+
+@strawberry.input
+class BankStatementImportInput:
+    file: Upload
+    format: str | None = strawberry.field(
+        default=None, description="Force a format key; detected from content otherwise."
+    )
+
+
+@strawberry.type
+class BankStatementImportPayload:
+    statements: list[BankStatement]
+    duplicate: bool = strawberry.field(
+        description="True when this file (or every line in it) was imported before."
+    )
+    entry_count: int
+    new_entries: int
+    payments_created: int
+    warnings: list[str]
+    user_errors: list[UserError]
+
+
+async def load_statement(info: Info, pk: int) -> BankStatement | None:
+    viewer = require(info, Permission.READ_ALL)
+    found = await read(info, lambda s: repo.get_many(s, viewer.organization_id, [pk]).get(pk))
+    return None if found is None else BankStatement.from_model(found)
+
+
+@strawberry.type
+class StatementQuery:
+    @strawberry.field(description="Imported bank statements, newest first.")
+    async def bank_statements(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[BankStatement]:
+        viewer = require(info, Permission.READ_ALL)
+        page = PageRequest.from_args(
+            first, after, last, before, info.context.settings.max_page_size
+        )
+        rows, has_more = await read(
+            info,
+            lambda s: repo.page(
+                s,
+                viewer.organization_id,
+                limit=page.size,
+                after=page.after,
+                before=page.before,
+                forward=not page.backward,
+            ),
+        )
+        return build_connection(
+            rows,
+            page,
+            key_of=lambda r: (r.id,),
+            to_node=BankStatement.from_model,
+            has_more=has_more,
+        )
+
+
+@strawberry.type
+class StatementMutation:
+    @strawberry.mutation(
+        description="Upload a statement file (multipart; send an x-apollo-operation-name header)."
+    )
+    async def bank_statement_import(
+        self, info: Info, input: BankStatementImportInput
+    ) -> BankStatementImportPayload:
+        require(info, Permission.IMPORT)
+        settings = info.context.settings
+        data = await input.file.read()
+        filename = getattr(input.file, "filename", None)
+
+        def parse():
+            try:
+                return statement_import.parse_upload(
+                    info.context.plugins,
+                    data,
+                    filename=filename,
+                    fmt=input.format,
+                    max_bytes=settings.max_upload_bytes,
+                    max_unzipped=settings.max_unzipped_bytes,
+                ), []
+            except ArapiError as exc:
+                return None, user_errors_from(exc)
+
+        upload, errors = await run_in_threadpool(parse)
+        if errors:
+            return _empty(errors)
+
+        def write(s, viewer):
+            return statement_import.import_statement(
+                s, viewer, info.context.plugins, data, upload=upload
+            )
+
+        def present(s, viewer, result):
+            found = repo.get_many(s, viewer.organization_id, result.statement_ids)
+            return result, [
+                BankStatement.from_model(found[i]) for i in result.statement_ids if i in found
+            ]
+
+        outcome, errors = await mutate(info, Permission.IMPORT, write, present)
+        if errors:
+            return _empty(errors)
+        result, nodes = outcome
+        summary = result.to_json()
+        return BankStatementImportPayload(
+            statements=nodes,
+            duplicate=result.duplicate,
+            entry_count=summary.get("entryCount", 0),
+            new_entries=0
+            if result.duplicate and "newEntries" not in summary
+            else summary.get("newEntries", 0),
+            payments_created=summary.get("paymentsCreated", 0),
+            warnings=summary.get("warnings", []),
+            user_errors=[],
+        )
+
+
+def _empty(errors: list[UserError]) -> BankStatementImportPayload:
+    return BankStatementImportPayload(
+        statements=[],
+        duplicate=False,
+        entry_count=0,
+        new_entries=0,
+        payments_created=0,
+        warnings=[],
+        user_errors=errors,
+    )

@@ -1,0 +1,537 @@
+"""Bank-statement import: a file in, statements, entries and unapplied payments out.
+
+One transaction per file. The file's SHA-256 makes a re-import a no-op that
+says ``duplicate``; each line's natural key (the bank's id, else a content
+hash) keeps overlapping statements from writing a line twice. Credits become
+payments ready for cash application; SEPA returns are recorded against the
+payment they reverse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy.orm import Session
+
+from arapi import audit
+from arapi.auth.roles import Permission
+from arapi.auth.viewer import Viewer
+from arapi.customers.identifiers import is_valid_iban
+from arapi.db.base import utcnow
+from arapi.errors import ArapiError
+from arapi.imports import archive
+from arapi.imports.errors import ImportErrorCode
+from arapi.models import BankStatement, ImportFile
+from arapi.money import exponent, normalize_currency
+from arapi.plugin import PluginHost
+from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementLine
+from arapi.repositories import import_files
+from arapi.repositories import statements as repo
+
+KIND = "statement"
+WRITE_CHUNK = 5000
+# Entries that are not (yet) booked do not become payments.
+UNBOOKED = {"PDNG", "INFO"}
+
+
+@dataclass(frozen=True)
+class ParsedUpload:
+    """What the parsers made of an upload (pure: nothing written yet)."""
+
+    sha256: str
+    size: int
+    filename: str | None
+    statements: tuple[Statement, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class StatementImportResult:
+    duplicate: bool
+    summary: dict
+    import_id: int | None = None
+    statement_ids: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {**self.summary, "duplicate": self.duplicate}
+
+
+# ------------------------------------------------------------------ parsing (pure)
+
+
+def parse_upload(
+    plugins: PluginHost,
+    data: bytes,
+    *,
+    filename: str | None,
+    fmt: str | None,
+    max_bytes: int,
+    max_unzipped: int,
+) -> ParsedUpload:
+    if not data:
+        raise ArapiError(ImportErrorCode.EMPTY_FILE, "the file is empty")
+    if len(data) > max_bytes:
+        raise ArapiError(
+            ImportErrorCode.FILE_TOO_LARGE, f"the file is larger than {max_bytes} bytes"
+        )
+    parsers = plugins.statement_parsers()
+    documents = archive.members(data, max_unzipped) if archive.is_zip(data) else [(filename, data)]
+    statements: list[Statement] = []
+    warnings: list[str] = []
+    for name, content in documents:
+        parser = PluginHost.pick(parsers, content, fmt)
+        try:
+            parsed = parser.parse(content)
+        except ParseError as exc:
+            if len(documents) > 1:
+                raise ParseError(exc.code, f"{name}: {exc.message}") from None
+            raise
+        prefix = f"{name}: " if len(documents) > 1 else ""
+        if not parsed.statements:
+            # e.g. an OFX sign-on or error response: a valid file with nothing to import.
+            warnings.append(f"{prefix}no statement in {name or 'the file'}")
+        warnings += [prefix + w for w in parsed.warnings]
+        for statement in parsed.statements:
+            warnings += [
+                prefix + w for w in balance_warnings(statement) + precision_warnings(statement)
+            ]
+        statements += parsed.statements
+    return ParsedUpload(
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        filename=filename,
+        statements=tuple(statements),
+        warnings=tuple(warnings),
+    )
+
+
+def balance_warnings(statement: Statement) -> list[str]:
+    """Opening + movements must equal closing; a statement that does not add up is kept, with a warning."""
+    if statement.opening_balance is None or statement.closing_balance is None:
+        return []
+    counted = statement.lines
+    if statement.balance_statuses is not None:
+        counted = tuple(line for line in counted if line.status in statement.balance_statuses)
+    movements = sum((line.amount for line in counted), Decimal(0))
+    expected = statement.opening_balance + movements
+    if expected == statement.closing_balance:
+        return []
+    label = statement.statement_id or statement.account or statement.format
+    return [
+        f"statement {label}: opening {statement.opening_balance} + movements {movements} = {expected} "
+        f"!= closing {statement.closing_balance}"
+    ]
+
+
+def _currency(statement: Statement, line: StatementLine | None = None) -> str:
+    first = statement.lines[0].currency if statement.lines else None
+    code = (line.currency if line is not None else None) or statement.currency or first
+    if not code:
+        raise ParseError(ParseErrorCode.INVALID_CURRENCY, "a statement line has no currency")
+    try:
+        return normalize_currency(code)
+    except ArapiError:
+        raise ParseError(ParseErrorCode.INVALID_CURRENCY, f"unknown currency {code!r}") from None
+
+
+def _minor(amount: Decimal, currency: str) -> int:
+    """Minor units; sub-unit digits (a few banks send them) round half-even, flagged by precision_warnings."""
+    return int(amount.scaleb(exponent(currency)).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def precision_warnings(statement: Statement) -> list[str]:
+    out = []
+    for n, line in enumerate(statement.lines, start=1):
+        currency = _currency(statement, line)
+        scaled = line.amount.scaleb(exponent(currency))
+        if scaled != scaled.to_integral_value():
+            out.append(
+                f"line {n}: {line.amount} {currency} has more decimals than {currency} allows; rounded half-even"
+            )
+    return out
+
+
+def _text(amount: Decimal, currency: str | None) -> str:
+    """A magnitude at the currency's scale ("1520.00")."""
+    if currency:
+        try:
+            return str(abs(amount).quantize(Decimal(1).scaleb(-exponent(currency))))
+        except ArapiError:
+            pass
+    return str(abs(amount))
+
+
+def summarize(upload: ParsedUpload) -> dict:
+    """The contract's JSON summary (entries, credit/debit magnitudes, per statement)."""
+    per_statement = []
+    credit_all = debit_all = Decimal(0)
+    count_all = 0
+    for st in upload.statements:
+        credit = sum((ln.amount for ln in st.lines if ln.amount > 0), Decimal(0))
+        debit = -sum((ln.amount for ln in st.lines if ln.amount < 0), Decimal(0))
+        credit_all += credit
+        debit_all += debit
+        count_all += len(st.lines)
+        currency = st.currency or (st.lines[0].currency if st.lines else None)
+        per_statement.append(
+            {
+                "format": st.format,
+                "account": st.account,
+                "currency": currency,
+                "openingBalance": None if st.opening_balance is None else str(st.opening_balance),
+                "closingBalance": None if st.closing_balance is None else str(st.closing_balance),
+                "entryCount": len(st.lines),
+                "creditTotal": _text(credit, currency),
+                "debitTotal": _text(debit, currency),
+            }
+        )
+    currencies = {s["currency"] for s in per_statement}
+    single = currencies.pop() if len(currencies) == 1 else None
+    return {
+        "entryCount": count_all,
+        "creditTotal": _text(credit_all, single),
+        "debitTotal": _text(debit_all, single),
+        "statements": per_statement,
+        "warnings": list(upload.warnings),
+    }
+
+
+# ------------------------------------------------------------------ writing
+
+
+def _content_key(line: StatementLine) -> str:
+    parts = [
+        line.booking_date,
+        line.value_date,
+        line.amount,
+        line.currency,
+        line.counterparty_name,
+        line.counterparty_iban,
+        line.remittance,
+        line.end_to_end_id,
+        line.bank_reference,
+        line.bank_transaction_code,
+        line.creditor_reference,
+    ]
+    return hashlib.sha256(
+        "\x1f".join("" if p is None else str(p) for p in parts).encode()
+    ).hexdigest()[:40]
+
+
+def line_keys(lines: tuple[StatementLine, ...]) -> list[str]:
+    """Natural keys, made unique within the statement (two identical fees on one day are two lines)."""
+    seen: Counter[str] = Counter()
+    keys = []
+    for line in lines:
+        base = f"k:{line.natural_key}" if line.natural_key else f"h:{_content_key(line)}"
+        seen[base] += 1
+        keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return keys
+
+
+def import_statement(
+    session: Session,
+    viewer: Viewer,
+    plugins: PluginHost,
+    data: bytes,
+    *,
+    filename: str | None = None,
+    fmt: str | None = None,
+    max_bytes: int = 50 * 1024 * 1024,
+    max_unzipped: int = 200 * 1024 * 1024,
+    upload: ParsedUpload | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> StatementImportResult:
+    """Parse (unless ``upload`` is given) and record a statement file in the caller's transaction."""
+    viewer.require(Permission.IMPORT)
+    sha = hashlib.sha256(data).hexdigest() if upload is None else upload.sha256
+    seen = import_files.find(session, viewer.organization_id, KIND, sha)
+    if seen is not None:
+        return StatementImportResult(
+            True,
+            dict(seen.summary or {}),
+            seen.id,
+            [s.id for s in repo.for_import(session, viewer.organization_id, seen.id)],
+        )
+    if upload is None:
+        upload = parse_upload(
+            plugins,
+            data,
+            filename=filename,
+            fmt=fmt,
+            max_bytes=max_bytes,
+            max_unzipped=max_unzipped,
+        )
+    return record(session, viewer, upload, progress)
+
+
+def record(
+    session: Session,
+    viewer: Viewer,
+    upload: ParsedUpload,
+    progress: Callable[[int], None] | None = None,
+) -> StatementImportResult:
+    org = viewer.organization_id
+    summary = summarize(upload)
+    formats = sorted({s.format for s in upload.statements})
+    import_file = import_files.add(
+        session,
+        ImportFile(
+            organization_id=org,
+            kind=KIND,
+            format=",".join(formats)[:30],
+            filename=upload.filename,
+            sha256=upload.sha256,
+            size=upload.size,
+            actor=viewer.actor,
+        ),
+    )
+    totals = Counter()
+    statement_ids = []
+    for statement, info in zip(upload.statements, summary["statements"], strict=True):
+        written = _record_statement(
+            session, viewer, import_file.id, statement, progress or (lambda n: None)
+        )
+        statement_ids.append(written.pop("id"))
+        info["newEntries"] = written["new"]
+        info["duplicateEntries"] = written["duplicates"]
+        totals.update(written)
+    summary["importId"] = import_file.id
+    summary["newEntries"] = totals["new"]
+    summary["duplicateEntries"] = totals["duplicates"]
+    summary["paymentsCreated"] = totals["payments"]
+    summary["returnsRecorded"] = totals["returns"]
+    duplicate = summary["entryCount"] > 0 and totals["new"] == 0
+    import_file.summary = {**summary, "duplicate": duplicate}
+    audit.record(
+        session,
+        viewer,
+        "statement.imported",
+        "import_file",
+        import_file.id,
+        formats=formats,
+        entries=summary["entryCount"],
+        new=totals["new"],
+        payments=totals["payments"],
+    )
+    return StatementImportResult(duplicate, summary, import_file.id, statement_ids)
+
+
+def _record_statement(
+    session: Session,
+    viewer: Viewer,
+    import_file_id: int,
+    st: Statement,
+    progress: Callable[[int], None],
+) -> dict:
+    org = viewer.organization_id
+    currency = _currency(st) if st.currency or st.lines else None
+    account_key = (st.account or f"{st.format}:unknown")[:70]
+    minors = [(_minor(line.amount, _currency(st, line)), _currency(st, line)) for line in st.lines]
+    keys = line_keys(st.lines)
+    known = repo.existing_keys(session, org, account_key, keys)
+    credit = sum(m for m, _ in minors if m > 0)
+    debit = -sum(m for m, _ in minors if m < 0)
+    statement = repo.add_statement(
+        session,
+        BankStatement(
+            organization_id=org,
+            import_file_id=import_file_id,
+            format=st.format,
+            account=st.account,
+            currency=currency,
+            statement_ref=st.statement_id,
+            opening_balance_minor=None
+            if st.opening_balance is None or currency is None
+            else _minor(st.opening_balance, currency),
+            closing_balance_minor=None
+            if st.closing_balance is None or currency is None
+            else _minor(st.closing_balance, currency),
+            opening_date=st.opening_date,
+            closing_date=st.closing_date,
+            entry_count=len(st.lines),
+            credit_total_minor=credit,
+            debit_total_minor=debit,
+            warnings=balance_warnings(st) or None,
+        ),
+    )
+    fresh = [
+        (line, key, minor, cur)
+        for line, key, (minor, cur) in zip(st.lines, keys, minors, strict=True)
+        if key not in known
+    ]
+    payments_made = returns_made = 0
+    progress(len(st.lines) - len(fresh))
+    for start in range(0, len(fresh), WRITE_CHUNK):
+        chunk = fresh[start : start + WRITE_CHUNK]
+        entry_ids = repo.insert_entries(
+            session, [_entry_row(org, statement.id, account_key, *item) for item in chunk]
+        )
+        payments = _payments_for(org, viewer, chunk, entry_ids)
+        payment_ids = repo.insert_payments(session, [p for p, _ in payments])
+        repo.insert_events(
+            session,
+            [
+                _payment_event(viewer, pid, p, entry)
+                for pid, (p, entry) in zip(payment_ids, payments, strict=True)
+            ],
+        )
+        returns = _returns_for(session, org, chunk, entry_ids)
+        repo.insert_returns(session, returns)
+        payments_made += len(payment_ids)
+        returns_made += len(returns)
+        progress(len(chunk))
+    return {
+        "id": statement.id,
+        "new": len(fresh),
+        "duplicates": len(st.lines) - len(fresh),
+        "payments": payments_made,
+        "returns": returns_made,
+    }
+
+
+def _entry_row(
+    org: int,
+    statement_id: int,
+    account_key: str,
+    line: StatementLine,
+    key: str,
+    minor: int,
+    cur: str,
+) -> dict:
+    return {
+        "organization_id": org,
+        "statement_id": statement_id,
+        "account_key": account_key,
+        "natural_key": key[:200],
+        "booking_date": line.booking_date,
+        "value_date": line.value_date,
+        "amount_minor": minor,
+        "currency": cur,
+        "status": line.status,
+        "reversal": line.reversal,
+        "counterparty_name": _clip(line.counterparty_name, 300),
+        "counterparty_iban": _iban(line.counterparty_iban),
+        "remittance": line.remittance,
+        "creditor_reference": _clip(line.creditor_reference, 35),
+        "end_to_end_id": _clip(line.end_to_end_id, 100),
+        "bank_reference": _clip(line.bank_reference, 100),
+        "bank_transaction_code": _clip(line.bank_transaction_code, 100),
+        "return_reason": _clip(line.return_reason, 10),
+        "details": [_detail_json(d) for d in line.details] or None,
+        "created_at": utcnow(),
+    }
+
+
+def _payment_event(viewer: Viewer, payment_id: int, payment: dict, entry_id: int) -> dict:
+    return {
+        "organization_id": viewer.organization_id,
+        "actor": viewer.actor,
+        "action": "payment.created",
+        "subject_type": "payment",
+        "subject_id": payment_id,
+        "data": {
+            "amount_minor": payment["amount_minor"],
+            "currency": payment["currency"],
+            "source": "statement",
+            "entry": entry_id,
+        },
+        "created_at": payment["created_at"],
+    }
+
+
+def _clip(value: str | None, size: int) -> str | None:
+    return None if value is None else value[:size]
+
+
+def _iban(value: str | None) -> str | None:
+    if not value:
+        return None
+    compact = value.replace(" ", "").upper()
+    return compact if len(compact) <= 34 else None
+
+
+def _detail_json(detail) -> dict:
+    """A batch detail as JSON (amounts as decimal strings)."""
+    out = {}
+    for f in fields(detail):
+        value = getattr(detail, f.name)
+        if value is not None:
+            out[f.name] = str(value) if isinstance(value, Decimal) else value
+    return out
+
+
+def _payments_for(org: int, viewer: Viewer, fresh, entry_ids: list[int]) -> list[tuple[dict, int]]:
+    """Booked credits become unapplied payments; a batch credit whose details add up gives one per detail."""
+    out = []
+    for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
+        if minor <= 0 or line.reversal or (line.status or "BOOK") in UNBOOKED:
+            continue
+        parts = [(line, minor)]
+        amounts = [d.amount for d in line.details]
+        if (
+            len(line.details) > 1
+            and all(a is not None for a in amounts)
+            and sum(amounts) == line.amount
+        ):
+            parts = [(d, _minor(d.amount, cur)) for d in line.details]
+        for part, part_minor in parts:
+            reference = " ".join(x for x in (part.creditor_reference, part.remittance) if x) or None
+            out.append(
+                (
+                    {
+                        "organization_id": org,
+                        "customer_id": None,
+                        "amount_minor": part_minor,
+                        "currency": cur,
+                        "received_on": line.booking_date or line.value_date,
+                        "payer_name": _clip(part.counterparty_name, 300),
+                        "payer_iban": part.counterparty_iban.replace(" ", "").upper()
+                        if is_valid_iban(part.counterparty_iban)
+                        else None,
+                        "reference": reference,
+                        "end_to_end_id": _clip(part.end_to_end_id, 100),
+                        "source": "statement",
+                        "statement_entry_id": entry_id,
+                        "created_at": utcnow(),
+                    },
+                    entry_id,
+                )
+            )
+    return out
+
+
+def _returns_for(session: Session, org: int, fresh, entry_ids: list[int]) -> list[dict]:
+    """Debits carrying a SEPA return reason are returns of the payment with the same end-to-end id."""
+    candidates = []
+    for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
+        if minor >= 0:
+            continue
+        parts = [d for d in line.details if d.return_reason] or (
+            [line] if line.return_reason else []
+        )
+        for part in parts:
+            amount = part.amount if part.amount is not None else line.amount
+            candidates.append(
+                (entry_id, abs(_minor(amount, cur)), cur, part.return_reason, part.end_to_end_id)
+            )
+    if not candidates:
+        return []
+    payments = repo.payments_by_end_to_end(session, org, [c[4] for c in candidates if c[4]])
+    return [
+        {
+            "organization_id": org,
+            "statement_entry_id": entry_id,
+            "payment_id": payments.get(e2e) if e2e else None,
+            "amount_minor": amount,
+            "currency": cur,
+            "reason_code": (reason or "")[:10] or None,
+            "end_to_end_id": _clip(e2e, 100),
+            "created_at": utcnow(),
+        }
+        for entry_id, amount, cur, reason, e2e in candidates
+    ]

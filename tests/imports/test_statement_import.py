@@ -1,0 +1,213 @@
+"""Statement import with the project's own small fixtures: duplicates, returns, warnings, hostile input."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from arapi.errors import ArapiError
+from arapi.imports import statements
+from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
+from arapi.plugin import PluginHost
+from arapi.plugin.types import ParseErrorCode
+from tests.helpers import make_org
+
+CAMT = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>M1</MsgId><CreDtTm>2025-03-01T10:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>S1</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2025-02-28</Dt></Dt></Bal>
+<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">{closing}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2025-03-01</Dt></Dt></Bal>
+{entries}
+</Stmt></BkToCstmrStmt></Document>"""
+
+ENTRY = """<Ntry><NtryRef>{ref}</NtryRef><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{cd}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2025-03-01</Dt></BookgDt><ValDt><Dt>2025-03-01</Dt></ValDt><AcctSvcrRef>{ref}</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>
+<RltdPties><Dbtr><Pty><Nm>DUPONT SARL</Nm></Pty></Dbtr><DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></DbtrAcct></RltdPties>
+{rtr}<RmtInf><Ustrd>FACTURE FA-2025-001</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"""
+
+
+def camt(entries, closing):
+    body = "".join(
+        ENTRY.format(
+            ref=ref,
+            amount=amount,
+            cd=cd,
+            e2e=e2e,
+            rtr=f"<RtrInf><Rsn><Cd>{reason}</Cd></Rsn></RtrInf>" if reason else "",
+        )
+        for ref, amount, cd, e2e, reason in entries
+    )
+    return CAMT.format(entries=body, closing=closing).encode()
+
+
+@pytest.fixture(scope="module")
+def plugins():
+    return PluginHost.from_entry_points()
+
+
+def count(db, model):
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def do_import(db, viewer, plugins, data, **kw):
+    with db.write() as s:
+        return statements.import_statement(s, viewer, plugins, data, **kw)
+
+
+def test_credits_become_payments_and_reimport_is_a_duplicate(db, plugins):
+    viewer = make_org(db)
+    data = camt(
+        [("A1", "50.00", "CRDT", "E2E-1", None), ("A2", "20.00", "DBIT", "NOTPROVIDED", None)],
+        "130.00",
+    )
+    result = do_import(db, viewer, plugins, data, filename="s.xml")
+    summary = result.to_json()
+    assert (
+        summary["entryCount"] == 2
+        and summary["creditTotal"] == "50.00"
+        and summary["debitTotal"] == "20.00"
+    )
+    assert summary["statements"][0]["format"] == "camt.053" and summary["warnings"] == []
+    assert summary["paymentsCreated"] == 1 and not result.duplicate
+    with db.read() as s:
+        payment = s.scalar(select(Payment))
+    assert (
+        payment.amount_minor,
+        payment.payer_name,
+        payment.payer_iban,
+        payment.end_to_end_id,
+    ) == (5000, "DUPONT SARL", "DE89370400440532013000", "E2E-1")
+    assert "FA-2025-001" in payment.reference
+    again = do_import(db, viewer, plugins, data)
+    assert again.duplicate and count(db, StatementEntry) == 2 and count(db, ImportFile) == 1
+
+
+def test_overlapping_statement_writes_only_new_lines(db, plugins):
+    viewer = make_org(db)
+    do_import(db, viewer, plugins, camt([("A1", "50.00", "CRDT", "E1", None)], "150.00"))
+    result = do_import(
+        db,
+        viewer,
+        plugins,
+        camt([("A1", "50.00", "CRDT", "E1", None), ("A3", "5.00", "CRDT", "E3", None)], "155.00"),
+    )
+    summary = result.to_json()
+    assert (summary["newEntries"], summary["duplicateEntries"]) == (1, 1)
+    assert count(db, StatementEntry) == 2 and count(db, Payment) == 2
+
+
+def test_unbalanced_statement_imports_with_a_warning(db, plugins):
+    viewer = make_org(db)
+    result = do_import(db, viewer, plugins, camt([("A1", "50.00", "CRDT", "E1", None)], "999.00"))
+    assert any("!= closing 999.00" in w for w in result.to_json()["warnings"])
+    with db.read() as s:
+        assert s.scalar(select(BankStatement)).warnings
+
+
+def test_returned_direct_debit_is_linked_to_the_payment(db, plugins):
+    viewer = make_org(db)
+    do_import(db, viewer, plugins, camt([("D1", "80.00", "CRDT", "DD-2025-7", None)], "180.00"))
+    do_import(db, viewer, plugins, camt([("R1", "80.00", "DBIT", "DD-2025-7", "AM04")], "20.00"))
+    with db.read() as s:
+        ret = s.scalar(select(PaymentReturn))
+        paid = s.scalar(select(Payment))
+    assert (ret.reason_code, ret.payment_id, ret.amount_minor) == ("AM04", paid.id, 8000)
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in files.items():
+            z.writestr(name, content)
+    return buf.getvalue()
+
+
+def test_zip_of_several_statements(db, plugins):
+    viewer = make_org(db)
+    data = zipped(
+        {
+            "a.xml": camt([("A1", "1.00", "CRDT", "E1", None)], "101.00"),
+            "b.xml": camt([("B1", "2.00", "CRDT", "E2", None)], "102.00"),
+        }
+    )
+    summary = do_import(db, viewer, plugins, data).to_json()
+    assert summary["entryCount"] == 2 and len(summary["statements"]) == 2
+
+
+@pytest.mark.parametrize(
+    "data, code",
+    [
+        (b"\x00\xff" * 300, ParseErrorCode.UNKNOWN_FORMAT),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08">&x;</Document>',
+            None,
+        ),
+        (zipped({"bomb.xml": b"0" * (5 * 1024 * 1024)}), ParseErrorCode.ZIP_BOMB),
+        (zipped({"inner.zip": zipped({"a.xml": b"<a/>"})}), ParseErrorCode.ZIP_BOMB),
+        (b"PK\x03\x04garbage", ParseErrorCode.MALFORMED),
+        (b"", None),
+    ],
+)
+def test_hostile_input_gets_a_coded_error_and_writes_nothing(db, plugins, data, code):
+    viewer = make_org(db)
+    with pytest.raises(ArapiError) as err:
+        do_import(db, viewer, plugins, data, max_unzipped=4 * 1024 * 1024)
+    if code is not None:
+        assert err.value.code is code
+    assert count(db, ImportFile) == 0 and count(db, StatementEntry) == 0
+
+
+def test_oversized_upload(db, plugins):
+    viewer = make_org(db)
+    with pytest.raises(ArapiError) as err:
+        do_import(db, viewer, plugins, b"x" * 2048, max_bytes=1024)
+    assert err.value.code.value == "FILE_TOO_LARGE"
+
+
+def test_billion_laughs_is_refused_quickly(db, plugins):
+    viewer = make_org(db)
+    lol = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><a>&lol2;</a></Document>'
+    with pytest.raises(ArapiError) as err:
+        do_import(db, viewer, plugins, lol, fmt="camt.053")
+    assert err.value.code is ParseErrorCode.FORBIDDEN_XML
+
+
+def test_cli_json_summary_and_error(db, tmp_path, monkeypatch):
+    from arapi.cli import main
+
+    path = tmp_path / "s.xml"
+    path.write_bytes(camt([("A1", "50.00", "CRDT", "E1", None)], "150.00"))
+    monkeypatch.setenv("ARAPI_DATABASE_URL", db.url.replace("+psycopg", ""))
+    out = CliRunner().invoke(main, ["import", "statement", str(path), "--json"])
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.output)
+    assert (
+        summary["duplicate"] is False
+        and summary["entryCount"] == 1
+        and summary["creditTotal"] == "50.00"
+    )
+    assert set(summary) >= {
+        "duplicate",
+        "entryCount",
+        "creditTotal",
+        "debitTotal",
+        "statements",
+        "warnings",
+    }
+    again = json.loads(
+        CliRunner().invoke(main, ["import", "statement", str(path), "--json"]).output
+    )
+    assert again["duplicate"] is True
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"not a statement")
+    out = CliRunner().invoke(main, ["import", "statement", str(bad), "--json"])
+    assert out.exit_code == 1 and json.loads(out.output)["error"]["code"] == "UNKNOWN_FORMAT"
