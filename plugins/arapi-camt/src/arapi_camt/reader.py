@@ -1,0 +1,181 @@
+"""Streaming read of a whole camt.052/053/054 document.
+
+lxml's iterparse (through :mod:`arapi.plugin.safexml`) hands us only the end
+of the elements we need: the group header, each statement and each entry.
+An entry is turned into a line as soon as it is complete, then cleared and
+unlinked, so the tree never holds more than a few entries whatever the file's
+size.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from arapi.plugin import safexml
+from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile
+from arapi_camt.elements import namespace_cut
+from arapi_camt.statements import StatementBuilder, start_statement
+
+#: message element -> (format, statement container)
+MESSAGES = {
+    "BkToCstmrStmt": ("camt.053", "Stmt"),
+    "BkToCstmrAcctRpt": ("camt.052", "Rpt"),
+    "BkToCstmrDbtCdtNtfctn": ("camt.054", "Ntfctn"),
+}
+_CONTAINERS = frozenset(container for _, container in MESSAGES.values())
+_STREAMED = ("GrpHdr", "Stmt", "Rpt", "Ntfctn", "Ntry")
+_PEEK_BYTES = 64 * 1024
+
+
+def read_document(data: bytes, accepted: tuple[str, ...]) -> StatementFile:
+    """Parse ``data`` as one of the ``accepted`` formats ("camt.053", "camt.052", "camt.054")."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ParseError(ParseErrorCode.MALFORMED, "expected the file's bytes")
+    data = bytes(data)
+    document = _Document(accepted)
+    try:
+        wanted = _streamed_tags(data)
+        for _event, element in safexml.iterparse(data, tag=wanted):
+            document.take(element)
+    except ParseError as exc:
+        raise _refined(exc) from None
+    except (etree.LxmlError, LookupError, UnicodeError, ValueError) as exc:  # lxml's own refusals
+        raise ParseError(ParseErrorCode.MALFORMED, f"unreadable XML: {exc}") from None
+    return document.result()
+
+
+def _streamed_tags(data: bytes) -> tuple[str, ...]:
+    """The tags to stream, in the message's own namespace.
+
+    lxml matches an exact "{namespace}Ntry" much faster than "{*}Ntry", so the
+    namespace is read first from the start tags at the head of the file.
+    """
+    try:
+        starts = safexml.iterparse(data[:_PEEK_BYTES], events=("start",))
+        for depth, (_event, element) in enumerate(starts):
+            namespace, name = _split(element.tag)
+            if name in MESSAGES:  # "{}Ntry" is an exact no-namespace tag
+                return tuple(f"{{{namespace}}}{tag}" for tag in _STREAMED)
+            if depth >= 2:
+                break
+    except ParseError:
+        pass  # a broken head: the full parse below reports it
+    return tuple("{*}" + tag for tag in _STREAMED)
+
+
+class _Document:
+    __slots__ = ("accepted", "format", "container", "message", "current", "statements", "warnings")
+
+    def __init__(self, accepted: tuple[str, ...]):
+        self.accepted = accepted
+        self.format: str | None = None
+        self.container: str | None = None
+        self.message: etree._Element | None = None
+        self.current: StatementBuilder | None = None
+        self.statements: list[Statement] = []
+        self.warnings: list[str] = []
+
+    def take(self, element: etree._Element) -> None:
+        tag = element.tag
+        cut = namespace_cut(tag)
+        name = tag[cut:]
+        if name == "Ntry":
+            self._entry(element, cut)
+        elif name == "GrpHdr":
+            self._identify(element.getparent())
+        elif name in _CONTAINERS:
+            self._statement_end(element, cut, name)
+
+    # ------------------------------------------------------------ events
+
+    def _entry(self, ntry: etree._Element, cut: int) -> None:
+        builder = self.current
+        parent = ntry.getparent()
+        if builder is None or parent is not builder.container:
+            if parent is None or not self._is_container(parent, cut):
+                return  # an Ntry outside any statement is not ours to read
+            builder = self.current = self._start(parent, cut)
+        builder.add(ntry)
+        _release(ntry)
+
+    def _statement_end(self, container: etree._Element, cut: int, name: str) -> None:
+        if not self._is_container(container, cut):
+            return
+        builder = self.current
+        if builder is None:
+            builder = self._start(container, cut)
+        else:
+            builder.read_trailing(container, cut)
+        self.statements.append(builder.build(self.warnings))
+        self.current = None
+        _release(container)
+
+    # ------------------------------------------------------------ checks
+
+    def _is_container(self, element: etree._Element, cut: int) -> bool:
+        """True for a Stmt/Rpt/Ntfctn directly under the message element."""
+        if self.message is None:
+            self._identify(element.getparent())
+        return element.getparent() is self.message and element.tag[cut:] == self.container
+
+    def _identify(self, message: etree._Element | None) -> None:
+        if self.message is not None:
+            return
+        if message is None:
+            raise ParseError(ParseErrorCode.UNKNOWN_FORMAT, "not a camt message")
+        namespace, name = _split(message.tag)
+        if name not in MESSAGES:
+            raise ParseError(
+                ParseErrorCode.UNKNOWN_FORMAT, f"not a camt.052/053/054 message: <{name}>"
+            )
+        fmt, container = MESSAGES[name]
+        if fmt not in self.accepted:
+            raise ParseError(
+                ParseErrorCode.UNKNOWN_FORMAT,
+                f"this is a {fmt} message (<{name}>), not {' or '.join(self.accepted)}",
+            )
+        if fmt not in namespace:
+            self.warnings.append(f"<{name}> is in namespace {namespace!r}, not a {fmt} one")
+        self.format, self.container, self.message = fmt, container, message
+
+    def _start(self, container: etree._Element, cut: int) -> StatementBuilder:
+        return start_statement(container, cut, self.format or "")
+
+    def result(self) -> StatementFile:
+        if self.message is None:
+            raise ParseError(ParseErrorCode.UNKNOWN_FORMAT, "no camt.052/053/054 message found")
+        if not self.statements:
+            raise ParseError(
+                ParseErrorCode.NO_CONTENT,
+                f"the {self.format} message holds no {self.container} element",
+            )
+        return StatementFile(statements=tuple(self.statements), warnings=tuple(self.warnings))
+
+
+def _split(tag) -> tuple[str, str]:
+    """(namespace, local name) of a tag; libxml2 lets odd names such as ":x" through."""
+    if not isinstance(tag, str):
+        return "", ""
+    if tag.startswith("{"):
+        namespace, _, name = tag[1:].partition("}")
+        return namespace, name
+    return "", tag
+
+
+def _release(element: etree._Element) -> None:
+    """Free a handled element and everything before it: memory stays flat."""
+    element.clear(keep_tail=True)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _refined(exc: ParseError) -> ParseError:
+    """Give libxml2's depth and encoding failures their own codes."""
+    if exc.code is ParseErrorCode.MALFORMED:
+        if "Excessive depth" in exc.message:
+            return ParseError(ParseErrorCode.TOO_DEEP, exc.message)
+        if "encoding" in exc.message.lower():
+            return ParseError(ParseErrorCode.ENCODING, exc.message)
+    return exc
