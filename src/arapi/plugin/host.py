@@ -1,13 +1,16 @@
 """The plugin host: a typed facade over pluggy.
 
 Plugins come from the ``arapi`` entry-point group, first-party ones included.
-``ARAPI_DISABLED_PLUGINS`` (comma-separated entry-point names) turns any of
-them off. Every failure names the plugin at fault.
+``ARAPI_DISABLED_PLUGINS`` (comma-separated entry-point names, read into
+``Settings.disabled_plugins`` and passed to :meth:`PluginHost.from_entry_points`)
+turns any of them off. Every failure names the plugin at fault.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -26,26 +29,38 @@ from arapi.plugin.providers import (
 from arapi.plugin.types import ParseError, ParseErrorCode
 
 ENTRY_POINT_GROUP = "arapi"
+HOOK_PREFIX = "arapi_"
+# Every hook the host knows; a plugin function with this prefix must be one of them.
+HOOK_NAMES = frozenset(
+    name
+    for name, value in vars(hookspecs).items()
+    if name.startswith(HOOK_PREFIX) and hasattr(value, f"{hookspecs.PROJECT}_spec")
+)
+_DISABLE_HINT = "(set ARAPI_DISABLED_PLUGINS={name} to skip it)"
 
 
 class PluginErrorCode(ErrorCode):
-    PLUGIN_LOAD_FAILED = "PLUGIN_LOAD_FAILED"
-    DUPLICATE_FORMAT = "DUPLICATE_FORMAT"
-    BAD_PROVIDER = "BAD_PROVIDER"
+    PLUGIN_LOAD_FAILED = "PLUGIN_LOAD_FAILED"  # import, registration or hook call failed
+    DUPLICATE_FORMAT = "DUPLICATE_FORMAT"  # two parsers claim one format key
+    BAD_PROVIDER = "BAD_PROVIDER"  # a hook returned something that is not a provider
 
 
 class PluginError(ArapiError):
-    pass
+    """A plugin could not be loaded or used; the message names the plugin."""
 
 
 @dataclass(frozen=True)
 class LoadedPlugin:
-    name: str
+    """One registered plugin, as listed by ``arapi plugins``."""
+
+    name: str  # entry-point name: what ARAPI_DISABLED_PLUGINS takes
     distribution: str | None
     version: str | None
 
 
 class PluginHost:
+    """Registers plugins and hands out their providers, checked against the Protocols."""
+
     def __init__(self) -> None:
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
@@ -57,6 +72,13 @@ class PluginHost:
 
     @classmethod
     def from_entry_points(cls, disabled: Iterable[str] = ()) -> PluginHost:
+        """Load every plugin of the ``arapi`` entry-point group, in name order.
+
+        ``disabled`` lists entry-point names to skip, first-party plugins
+        included; the CLI and the app pass ``Settings.disabled_plugins``
+        (``ARAPI_DISABLED_PLUGINS``). A plugin that cannot be imported or
+        registered raises :class:`PluginError` ``PLUGIN_LOAD_FAILED`` naming it.
+        """
         host = cls()
         off = set(disabled)
         for ep in sorted(
@@ -69,7 +91,8 @@ class PluginHost:
             except Exception as exc:  # a broken plugin must say who it is
                 raise PluginError(
                     PluginErrorCode.PLUGIN_LOAD_FAILED,
-                    f"plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}",
+                    f"plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc} "
+                    + _DISABLE_HINT.format(name=ep.name),
                 ) from exc
             dist = ep.dist
             host.register(
@@ -84,6 +107,15 @@ class PluginHost:
         distribution: str | None = None,
         version: str | None = None,
     ) -> None:
+        """Register ``plugin`` (usually a module) under the entry-point ``name``."""
+        for other in self.loaded:
+            if other.name == name:
+                raise PluginError(
+                    PluginErrorCode.PLUGIN_LOAD_FAILED,
+                    f"plugin name {name!r} is used by both distribution "
+                    f"{other.distribution or '-'!r} and distribution {distribution or '-'!r}",
+                )
+        self._check_hook_functions(plugin, name)
         try:
             self._pm.register(plugin, name=name)
         except Exception as exc:
@@ -92,6 +124,30 @@ class PluginHost:
             ) from exc
         self.loaded.append(LoadedPlugin(name, distribution, version))
         self._statement = self._invoice = None
+
+    def _check_hook_functions(self, plugin: object, name: str) -> None:
+        """Catch the silent mistakes: a misspelt hook, a missing @hookimpl, an async hook."""
+        for attr in dir(plugin):
+            if not attr.startswith(HOOK_PREFIX):
+                continue
+            value = inspect.getattr_static(plugin, attr, None)
+            if isinstance(value, staticmethod | classmethod):
+                value = value.__func__
+            if not callable(value):
+                continue
+            opts = self._pm.parse_hookimpl_opts(plugin, attr)
+            hook = (opts or {}).get("specname") or attr  # @hookimpl(specname=...) renames
+            problem = None
+            if opts is None and attr in HOOK_NAMES:
+                problem = f"defines {attr} without the @hookimpl decorator (from arapi.plugin)"
+            elif opts is not None and hook not in HOOK_NAMES and not opts.get("optionalhook"):
+                close = difflib.get_close_matches(attr, sorted(HOOK_NAMES), n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                problem = f"implements unknown hook {attr}{hint}"
+            elif opts is not None and inspect.iscoroutinefunction(value):
+                problem = f"implements {attr} as async; hooks are synchronous"
+            if problem:
+                raise PluginError(PluginErrorCode.PLUGIN_LOAD_FAILED, f"plugin {name!r} {problem}")
 
     # ------------------------------------------------------------ providers
 
@@ -104,8 +160,15 @@ class PluginHost:
             except Exception as exc:
                 raise PluginError(
                     PluginErrorCode.PLUGIN_LOAD_FAILED,
-                    f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}",
+                    f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc} "
+                    + _DISABLE_HINT.format(name=impl.plugin_name),
                 ) from exc
+            if not isinstance(providers, list | tuple):
+                raise PluginError(
+                    PluginErrorCode.BAD_PROVIDER,
+                    f"plugin {impl.plugin_name!r} returned {providers!r} from {hook_name}, "
+                    f"which is not a list of {protocol.__name__}",
+                )
             for provider in providers:
                 if not isinstance(provider, protocol):
                     raise PluginError(
@@ -120,31 +183,43 @@ class PluginHost:
         table: dict[str, tuple[str, Any]] = {}
         for plugin_name, provider in self._collect(hook_name, protocol):
             key = provider.format
+            if not isinstance(key, str) or not key:
+                raise PluginError(
+                    PluginErrorCode.BAD_PROVIDER,
+                    f"plugin {plugin_name!r} returned {provider!r} from {hook_name} "
+                    f"with format {key!r}; the format key must be a non-empty string",
+                )
             if key in table:
                 raise PluginError(
                     PluginErrorCode.DUPLICATE_FORMAT,
-                    f"format {key!r} is provided by both plugin {table[key][0]!r} and plugin {plugin_name!r}",
+                    f"format {key!r} is provided by both plugin {table[key][0]!r} and plugin "
+                    f"{plugin_name!r} (disable one with ARAPI_DISABLED_PLUGINS)",
                 )
             table[key] = (plugin_name, provider)
         return table
 
     def statement_parsers(self) -> dict[str, StatementParser]:
+        """Every registered statement parser by format key (DUPLICATE_FORMAT on a clash)."""
         if self._statement is None:
             self._statement = self._by_format("arapi_statement_parsers", StatementParser)
         return {k: v[1] for k, v in self._statement.items()}
 
     def invoice_parsers(self) -> dict[str, InvoiceParser]:
+        """Every registered invoice parser by format key (DUPLICATE_FORMAT on a clash)."""
         if self._invoice is None:
             self._invoice = self._by_format("arapi_invoice_parsers", InvoiceParser)
         return {k: v[1] for k, v in self._invoice.items()}
 
     def credit_info_providers(self) -> list[CreditInfoProvider]:
+        """Every registered credit-information provider, in plugin order."""
         return [p for _, p in self._collect("arapi_credit_info_providers", CreditInfoProvider)]
 
     def notification_channels(self) -> list[NotificationChannel]:
+        """Every registered notification channel, in plugin order."""
         return [p for _, p in self._collect("arapi_notification_channels", NotificationChannel)]
 
     def provider_owner(self, kind: str, fmt: str) -> str | None:
+        """The plugin name that provides format ``fmt`` ("statement" parsers, else invoice)."""
         table = self._statement if kind == "statement" else self._invoice
         if table is None:
             (self.statement_parsers if kind == "statement" else self.invoice_parsers)()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from arapi.models import Customer, CustomerIban, CustomerPayerName
@@ -87,6 +87,33 @@ def by_legal_id(session: Session, org_id: int, legal_id: str) -> Customer | None
         .where(Customer.organization_id == org_id, Customer.legal_id == legal_id)
         .order_by(Customer.id)
         .limit(1)
+    )
+
+
+def by_legal_identity(
+    session: Session, org_id: int, ids: Sequence[str], siren: str | None = None
+) -> list[Customer]:
+    """Customers whose legal id is one of ``ids``, or (given a SIREN) a SIRET or French VAT
+    number of that company; oldest first. ``siren`` must be 9 validated digits."""
+    conditions = []
+    if ids:
+        conditions.append(Customer.legal_id.in_(list(ids)))
+    if siren:
+        conditions.append(
+            and_(Customer.legal_id_type == "siret", Customer.legal_id.like(f"{siren}_____"))
+        )
+        conditions.append(
+            and_(Customer.legal_id_type == "vat", Customer.legal_id.like(f"FR__{siren}"))
+        )
+    if not conditions:
+        return []
+    return list(
+        session.scalars(
+            select(Customer)
+            .where(Customer.organization_id == org_id, or_(*conditions))
+            .order_by(Customer.id)
+            .limit(50)
+        )
     )
 
 

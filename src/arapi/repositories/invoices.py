@@ -227,7 +227,7 @@ def aging(
         (ref >= asof - timedelta(days=120), literal("D91_120")),
         else_=literal("OVER_120"),
     )
-    stmt = balance.joined(
+    stmt = (
         select(
             Invoice.customer_id,
             Invoice.currency,
@@ -261,7 +261,7 @@ def exposure(
     open_inv = func.sum(case((is_invoice, balance.open_minor), else_=0))
     overdue = func.sum(case((is_invoice & (Invoice.due_date < asof), balance.open_minor), else_=0))
     credits = func.sum(case((~is_invoice, balance.open_minor), else_=0))
-    stmt = balance.joined(
+    stmt = (
         select(Invoice.customer_id, Invoice.currency, open_inv, overdue, credits)
         .select_from(Invoice)
         .where(

@@ -153,7 +153,6 @@ def unapplied_by_customer(
     stmt = (
         select(Payment.customer_id, Payment.currency, func.sum(balance.unapplied))
         .select_from(Payment)
-        .outerjoin(balance.applied_sq, balance.applied_sq.c.payment_id == Payment.id)
         .where(
             Payment.organization_id == org_id, Payment.customer_id.in_(list(customer_ids) or [-1])
         )

@@ -1,22 +1,32 @@
 """Contract tests for parser plugins.
 
-A plugin's test suite subclasses these and sets ``parser`` (and ``samples``:
-small valid files written by the plugin's authors). Every parser then meets
-the same rules as arapi's own: a string format key, a ``sniff`` that never
-raises, ``ParseError`` and nothing else on bad input, and frozen results.
+A plugin's test suite subclasses these and sets ``parser`` and ``samples``
+(at least one small valid file written by the plugin's authors). Every parser
+then meets the same rules as arapi's own: a string format key, a ``sniff``
+that returns a bool and never raises, ``ParseError`` and nothing else on bad
+input, and results built only from the frozen dataclasses of
+:mod:`arapi.plugin.types` holding finite ``Decimal`` amounts (never floats)
+and ISO 4217-shaped currency codes.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from arapi.plugin import types as boundary
 from arapi.plugin.providers import InvoiceParser, StatementParser
 from arapi.plugin.types import InvoiceFile, ParseError, StatementFile
+
+SNIFF_BYTES = 64 * 1024  # what the host passes to sniff()
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 _GARBAGE = [
     b"",
@@ -41,9 +51,12 @@ class _ParserContract:
         assert isinstance(self.parser.format, str) and self.parser.format
         assert isinstance(self.parser.label, str) and self.parser.label
 
+    def test_has_samples(self):
+        assert self.samples, "set samples to at least one small valid file in this format"
+
     def test_sniff_never_raises(self):
         for blob in _GARBAGE:
-            assert self.parser.sniff(blob) in (True, False)
+            assert isinstance(self.parser.sniff(blob), bool)
 
     def test_garbage_raises_parse_error(self):
         for blob in _GARBAGE:
@@ -55,7 +68,7 @@ class _ParserContract:
 
     def test_samples_parse_and_sniff(self):
         for blob in self.samples:
-            assert self.parser.sniff(blob[: 64 * 1024]) is True
+            assert self.parser.sniff(blob[:SNIFF_BYTES]) is True
             self.check_result(self.parser.parse(blob))
 
     @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -76,6 +89,7 @@ class _ParserContract:
                 blob = data.draw(st.binary(max_size=400))
         else:
             blob = data.draw(st.binary(max_size=400))
+        assert isinstance(self.parser.sniff(blob[:SNIFF_BYTES]), bool)
         try:
             result = self.parser.parse(blob)
         except ParseError:
@@ -83,9 +97,17 @@ class _ParserContract:
         self.check_result(result)
 
 
+_LEAVES = (str, int, Decimal, date, Enum, type(None))  # bool is an int; datetime a date
+
+
 def _assert_frozen_tree(obj: Any) -> None:
+    """Only arapi.plugin.types dataclasses, tuples and immutable scalars; no float, no NaN."""
     if dataclasses.is_dataclass(obj):
-        assert obj.__dataclass_params__.frozen, f"{type(obj).__name__} is not frozen"
+        kind = type(obj)
+        assert kind.__module__ == boundary.__name__, (
+            f"{kind.__qualname__} is not a dataclass of {boundary.__name__}"
+        )
+        assert obj.__dataclass_params__.frozen, f"{kind.__name__} is not frozen"
         for f in dataclasses.fields(obj):
             _assert_frozen_tree(getattr(obj, f.name))
     elif isinstance(obj, tuple):
@@ -93,6 +115,17 @@ def _assert_frozen_tree(obj: Any) -> None:
             _assert_frozen_tree(item)
     else:
         assert not isinstance(obj, float), "floats never cross the plugin boundary"
+        assert isinstance(obj, _LEAVES), f"{type(obj).__name__} {obj!r} may not cross the boundary"
+        if isinstance(obj, Decimal):
+            assert obj.is_finite(), f"amount {obj} is not a finite number"
+
+
+def _assert_currency(code: Any, nullable: bool = False) -> None:
+    if code is None and nullable:
+        return
+    assert isinstance(code, str) and _CURRENCY.fullmatch(code), (
+        f"currency {code!r} is not an upper-case ISO 4217 code"
+    )
 
 
 class StatementParserContract(_ParserContract):
@@ -102,9 +135,12 @@ class StatementParserContract(_ParserContract):
         assert isinstance(result, StatementFile)
         _assert_frozen_tree(result)
         for statement in result.statements:
+            _assert_currency(statement.currency, nullable=True)
             for line in statement.lines:
                 assert isinstance(line.amount, Decimal)
-                assert isinstance(line.currency, str) and len(line.currency) == 3
+                _assert_currency(line.currency)
+                for detail in line.details:
+                    _assert_currency(detail.currency, nullable=True)
 
 
 class InvoiceParserContract(_ParserContract):
@@ -115,4 +151,6 @@ class InvoiceParserContract(_ParserContract):
         _assert_frozen_tree(result)
         for invoice in result.invoices:
             assert isinstance(invoice.total_with_tax, Decimal)
+            assert isinstance(invoice.amount_due, Decimal)
             assert invoice.kind in ("invoice", "credit_note")
+            _assert_currency(invoice.currency)

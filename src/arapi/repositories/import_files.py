@@ -1,0 +1,25 @@
+"""SQL for imported files: one row per (organization, kind, SHA-256 of the bytes)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arapi.models import ImportFile
+
+
+def find(session: Session, org_id: int, kind: str, sha256: str) -> ImportFile | None:
+    return session.scalar(
+        select(ImportFile).where(
+            ImportFile.organization_id == org_id,
+            ImportFile.kind == kind,
+            ImportFile.sha256 == sha256,
+        )
+    )
+
+
+def add(session: Session, import_file: ImportFile) -> ImportFile:
+    """Insert and flush, so a concurrent import of the same bytes fails here, before any other write."""
+    session.add(import_file)
+    session.flush()
+    return import_file
