@@ -266,9 +266,11 @@ class Invoice(Node):
     created_at: datetime
     pk: strawberry.Private[int]
     customer_pk: strawberry.Private[int]
+    # Set when the list that produced this invoice already loaded its customer.
+    prefetched_customer: strawberry.Private[Customer | None] = None
 
     @classmethod
-    def from_row(cls, row: invoice_repo.InvoiceRow) -> Invoice:
+    def from_row(cls, row: invoice_repo.InvoiceRow, customer: Customer | None = None) -> Invoice:
         inv = row.invoice
         cur = inv.currency
         return cls(
@@ -291,11 +293,15 @@ class Invoice(Node):
             created_at=inv.created_at,
             pk=inv.id,
             customer_pk=inv.customer_id,
+            prefetched_customer=customer,
         )
 
     @strawberry.field
-    async def customer(self, info: Info) -> Customer:
-        return await loaders.customers(info).load(self.customer_pk)
+    def customer(self, info: Info) -> Customer:
+        # Synchronous when prefetched (no task per row); otherwise an awaitable from the loader.
+        if self.prefetched_customer is not None:
+            return self.prefetched_customer
+        return loaders.customers(info).load(self.customer_pk)
 
     @strawberry.field
     async def taxes(self, info: Info) -> list[TaxLine]:

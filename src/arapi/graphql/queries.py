@@ -81,9 +81,10 @@ async def invoice_connection(
         search=f.search,
     )
     field = order.field.value
-    rows, has_more = await read(
-        info,
-        lambda s: invoice_repo.page(
+
+    def fetch(s):
+        # The page and its customers in one session: listing invoices with their customer is the common case.
+        rows, has_more = invoice_repo.page(
             s,
             viewer.organization_id,
             criteria,
@@ -93,13 +94,16 @@ async def invoice_connection(
             after=page.after,
             before=page.before,
             forward=not page.backward,
-        ),
-    )
+        )
+        customers = customer_repo.get_many(s, viewer.organization_id, {r.invoice.customer_id for r in rows})
+        return rows, has_more, {pk: Customer.from_model(c) for pk, c in customers.items()}
+
+    rows, has_more, customers = await read(info, fetch)
     return connection_from_keyset(
         _Keyset(rows, has_more),
         page,
         key_of=lambda r: invoice_repo.key_of(r, field),
-        to_node=Invoice.from_row,
+        to_node=lambda r: Invoice.from_row(r, customers.get(r.invoice.customer_id)),
     )
 
 
