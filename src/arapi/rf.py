@@ -42,6 +42,10 @@ def is_valid(ref: str | None) -> bool:
         return False
     if not _BASE_CHARS.fullmatch(compact[4:]):
         return False
+    # ISO 7064 check digits run from 02 to 98; 00, 01 and 99 pass the modulus
+    # but are never generated.
+    if not 2 <= int(compact[2:4]) <= 98:
+        return False
     return iso11649.is_valid(compact)
 
 
@@ -97,20 +101,41 @@ def find_in_text(text: str | None) -> list[str]:
 
 
 def _longest_valid_run(text: str, start: int) -> tuple[str | None, int]:
-    """The longest valid reference made of whole groups from ``start``, and where it ends."""
-    ends: list[tuple[str, int]] = []
+    """The reference made of whole groups from ``start``, and where it ends.
+
+    Several runs of groups may validate (one in 97 does by chance), so a run
+    printed the standard way (groups of four, the last one shorter, or no
+    spaces at all) is preferred, the longest first.
+    """
+    runs: list[tuple[str, int, list[int]]] = []
     joined = ""
+    sizes: list[int] = []
     position = start
     while len(joined) <= MAX_LENGTH:
         group = _GROUPS.match(text, position)
         if group is None:
             break
         joined += group.group(0)
+        sizes.append(len(group.group(0)))
         position = group.end()
-        ends.append((joined, position))
+        runs.append((joined, position, list(sizes)))
         gap = _GAP.match(text, position)
         position = gap.end() if gap else position
-    for candidate, end in reversed(ends):
-        if len(candidate) <= MAX_LENGTH and is_valid(candidate):
+    valid = [(candidate, end, sizes) for candidate, end, sizes in reversed(runs)
+             if len(candidate) <= MAX_LENGTH and is_valid(candidate)]
+    for candidate, end, sizes in valid:
+        if _printed_in_groups(sizes):
             return candidate, end
+    if valid:
+        return valid[0][0], valid[0][1]
     return None, start
+
+
+def _printed_in_groups(sizes: list[int]) -> bool:
+    # "RF18" "5390" "0754" "7034" (sizes 4, 4, 4, 4) or "RF" "18" "5390"... once
+    # the check digits are glued back; a single glued group counts too.
+    if sizes[:2] == [2, 2]:
+        sizes = [4] + sizes[2:]
+    if len(sizes) == 1:
+        return True
+    return all(size == 4 for size in sizes[:-1]) and 1 <= sizes[-1] <= 4

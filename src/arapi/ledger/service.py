@@ -82,7 +82,7 @@ def allocate(
     invoices = invoice_repo.lock(session, viewer.organization_id, {r.invoice_id for r in resolved})
     rows = invoice_repo.get_rows(session, viewer.organization_id, invoices)
 
-    unapplied = payment.amount_minor - payment_repo.applied_minor(session, payment.id)
+    unapplied = payment_repo.available_minor(session, payment)
     invariants.within_payment(sum(r.cash for r in resolved), unapplied, payment.currency)
     per_invoice: dict[int, int] = defaultdict(int)
     for r in resolved:

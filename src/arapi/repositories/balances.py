@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from arapi.models import Allocation, Invoice, Payment
+from arapi.models import Allocation, Invoice, Payment, PaymentReturn
 
 OPEN = "OPEN"
 PARTIALLY_PAID = "PARTIALLY_PAID"
@@ -70,6 +70,8 @@ class InvoiceBalance:
 
 
 class PaymentBalance:
+    """Unapplied = amount - allocated - returned (a returned direct debit gave the money back)."""
+
     def __init__(self) -> None:
         self.applied: ColumnElement[int] = (
             select(func.coalesce(func.sum(Allocation.amount_minor), 0))
@@ -77,7 +79,13 @@ class PaymentBalance:
             .correlate(Payment)
             .scalar_subquery()
         )
-        self.unapplied: ColumnElement[int] = Payment.amount_minor - self.applied
+        self.returned: ColumnElement[int] = (
+            select(func.coalesce(func.sum(PaymentReturn.amount_minor), 0))
+            .where(PaymentReturn.payment_id == Payment.id)
+            .correlate(Payment)
+            .scalar_subquery()
+        )
+        self.unapplied: ColumnElement[int] = Payment.amount_minor - self.applied - self.returned
 
     def select_payments(self):
         return select(Payment, self.unapplied.label("unapplied_minor")).select_from(Payment)

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from arapi.models import Allocation, Payment
+from arapi.models import Payment
 from arapi.repositories import paging
 from arapi.repositories.balances import PaymentBalance
 
@@ -130,14 +130,9 @@ def lock(session: Session, org_id: int, payment_id: int) -> Payment | None:
     return session.scalar(stmt)
 
 
-def applied_minor(session: Session, payment_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(Allocation.amount_minor), 0)).where(
-                Allocation.payment_id == payment_id
-            )
-        )
-    )
+def available_minor(session: Session, payment: Payment) -> int:
+    """What the payment can still allocate: its amount less allocations and returns."""
+    return int(session.scalar(select(PaymentBalance().unapplied).where(Payment.id == payment.id)))
 
 
 def add(session: Session, payment: Payment) -> Payment:
