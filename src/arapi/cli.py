@@ -222,6 +222,75 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
         click.echo(f"warning: {warning}", err=True)
 
 
+@import_group.command(
+    "invoices",
+    help="Import invoices: Factur-X/ZUGFeRD PDF, CII or UBL XML, a CSV list (see plugins/arapi-csv), "
+    "or a FEC (open receivables of the 411 accounts). Customers are found by legal id or name, "
+    "or created. Re-importing the same file writes nothing.",
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--org", "org_name", default=None, help="Organization (default: the default organization).")
+@click.option("--format", "fmt", default=None, help="Force a format key (see `arapi plugins`).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def import_invoices(path: str, org_name: str | None, fmt: str | None, as_json: bool) -> None:
+    from pathlib import Path
+
+    from arapi.imports.invoices import import_invoices as run_import
+
+    settings = _settings()
+    data = Path(path).read_bytes()
+    try:
+        plugins = _plugins(settings)
+        with _database(settings).write() as session:
+            viewer = _viewer_for(session, org_name)
+            result = run_import(
+                session, viewer, plugins, data, filename=Path(path).name, fmt=fmt,
+                max_bytes=settings.max_upload_bytes,
+            )
+    except ArapiError as exc:
+        _fail(exc, as_json)
+    summary = result.to_json()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    state = "already imported: nothing written" if result.duplicate else f"{len(summary['invoices'])} invoices"
+    click.echo(f"{summary.get('format', '')}: {state}")
+    for inv in summary["invoices"]:
+        click.echo(f"  {inv['number']} {inv['buyerName'] or '-'} {inv['amountDue']} {inv['currency']} due {inv['dueDate'] or '-'}")
+    for warning in summary["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command(
+    help="Run cash application over unapplied payments: apply what is certain (author 'engine', "
+    "explained in the event log) and queue the rest for review. Returned direct debits are settled first."
+)
+@click.option("--statement", "statement_id", type=int, default=None, help="Only the payments of this bank statement (its number).")
+@click.option("--org", "org_name", default=None, help="Organization (default: the default organization).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def match(statement_id: int | None, org_name: str | None, as_json: bool) -> None:
+    from arapi.matching import service
+
+    settings = _settings()
+    try:
+        with _database(settings).write() as session:
+            viewer = _viewer_for(session, org_name)
+            summary = service.run(
+                session, viewer, statement_id=statement_id, config=service.config_from(settings.auto_apply_confidence)
+            )
+    except ArapiError as exc:
+        _fail(exc, as_json)
+    data = summary.to_json()
+    if as_json:
+        click.echo(json.dumps(data))
+        return
+    click.echo(
+        f"{data['examined']} unapplied payments: {data['applied']} applied automatically, "
+        f"{data['waitingForReview']} waiting for review, {data['unmatched']} without a proposal"
+        + (f"; {data['returnsReversed']} allocations reversed for returned direct debits" if data["returnsReversed"] else "")
+    )
+
+
 class _Null:
     """A file that swallows the progress bar when it should not show."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -22,6 +23,9 @@ from arapi.graphql.scalars import CurrencyCode, Money
 from arapi.repositories import invoices as invoice_repo
 from arapi.repositories import payments as payment_repo
 from arapi.repositories.balances import days_past_due
+
+if TYPE_CHECKING:
+    from arapi.graphql.matching import MatchProposal
 
 
 @strawberry.enum(description="Derived from allocations: never stored.")
@@ -380,6 +384,22 @@ class Payment(Node):
         rows = await loaders.allocations_by_payment(info).load(self.pk)
         return [Allocation.from_row(a, rev) for a, rev in rows]
 
+    @strawberry.field(description="Cash-application proposals waiting for review, best first.")
+    async def proposals(
+        self, info: Info
+    ) -> list[Annotated[MatchProposal, strawberry.lazy("arapi.graphql.matching")]]:
+        from arapi.graphql.matching import payment_proposals
+
+        return await payment_proposals(info, self, ("pending",))
+
+    @strawberry.field(description="Every proposal made for this payment, decided ones included.")
+    async def proposal_history(
+        self, info: Info
+    ) -> list[Annotated[MatchProposal, strawberry.lazy("arapi.graphql.matching")]]:
+        from arapi.graphql.matching import payment_proposals
+
+        return await payment_proposals(info, self, ("pending", "applied", "confirmed", "rejected", "superseded", "undone"))
+
 
 @strawberry.type(
     description="Money of a payment applied to an invoice. Never changed: an undo adds a reversal."
@@ -434,6 +454,7 @@ class SettlementKind(Enum):
     PAYMENT = "payment"
     CREDIT_NOTE = "credit_note"
     WRITE_OFF = "write_off"
+    PREPAID = "prepaid"  # settled before the invoice was imported
 
 
 @strawberry.type(description="One thing that settled part of an invoice.")

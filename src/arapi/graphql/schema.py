@@ -7,14 +7,16 @@ from functools import lru_cache
 from strawberry.tools import merge_types
 
 from arapi.config import Settings
+from arapi.graphql.imports import ImportMutation
 from arapi.graphql.limits import build_schema
+from arapi.graphql.matching import MatchingMutation, MatchingQuery
 from arapi.graphql.mutations import Mutation as LedgerMutation
 from arapi.graphql.nodes import Allocation, Customer, Installment, Invoice, Payment, Schedule
 from arapi.graphql.queries import Query as LedgerQuery
 from arapi.graphql.statements import BankStatement, StatementMutation, StatementQuery
 
-Query = merge_types("Query", (LedgerQuery, StatementQuery))
-Mutation = merge_types("Mutation", (LedgerMutation, StatementMutation))
+Query = merge_types("Query", (LedgerQuery, StatementQuery, MatchingQuery))
+Mutation = merge_types("Mutation", (LedgerMutation, StatementMutation, MatchingMutation, ImportMutation))
 NODE_TYPES = (Customer, Invoice, Payment, Allocation, Schedule, Installment, BankStatement)
 
 

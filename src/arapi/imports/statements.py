@@ -296,7 +296,8 @@ def record(
         written = _record_statement(
             session, viewer, import_file.id, statement, progress or (lambda n: None)
         )
-        statement_ids.append(written.pop("id"))
+        info["id"] = written.pop("id")
+        statement_ids.append(info["id"])
         info["newEntries"] = written["new"]
         info["duplicateEntries"] = written["duplicates"]
         totals.update(written)

@@ -1,0 +1,1 @@
+"""File imports: bank statements (:mod:`.statements`) and invoices (:mod:`.invoices`)."""

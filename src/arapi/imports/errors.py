@@ -1,0 +1,16 @@
+"""Why an import was refused. Parse errors keep their own codes (arapi.plugin.types.ParseErrorCode)."""
+
+from __future__ import annotations
+
+from arapi.errors import ErrorCode
+
+
+class ImportErrorCode(ErrorCode):
+    EMPTY_FILE = "EMPTY_FILE"
+    FILE_TOO_LARGE = "FILE_TOO_LARGE"
+    # The same bytes are being imported by another transaction right now.
+    IMPORT_IN_PROGRESS = "IMPORT_IN_PROGRESS"
+    # The buyer has no name and none of its identifiers names a known customer.
+    BUYER_UNKNOWN = "BUYER_UNKNOWN"
+    # An invoice number already used in the organization for another customer, kind, total or currency.
+    INVOICE_CONFLICT = "INVOICE_CONFLICT"
