@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ from arapi.db.base import utcnow
 from arapi.errors import ArapiError
 from arapi.imports import archive
 from arapi.imports.errors import ImportErrorCode
-from arapi.models import BankStatement, ImportFile
+from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.money import exponent, normalize_currency
 from arapi.plugin import PluginHost
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementLine
@@ -367,25 +368,25 @@ def _record_statement(
     ]
     payments_made = returns_made = 0
     progress(len(st.lines) - len(fresh))
+    # Plain executemany inserts, ids read back once per statement: INSERT ... RETURNING
+    # through SQLAlchemy's batching was quadratic on large statements.
     for start in range(0, len(fresh), WRITE_CHUNK):
         chunk = fresh[start : start + WRITE_CHUNK]
-        entry_ids = repo.insert_entries(
-            session, [_entry_row(org, statement.id, account_key, *item) for item in chunk]
-        )
-        payments = _payments_for(org, viewer, chunk, entry_ids)
-        payment_ids = repo.insert_payments(session, [p for p, _ in payments])
-        repo.insert_events(
+        repo.insert_rows(
             session,
-            [
-                _payment_event(viewer, pid, p, entry)
-                for pid, (p, entry) in zip(payment_ids, payments, strict=True)
-            ],
+            StatementEntry,
+            [_entry_row(org, statement.id, account_key, *item) for item in chunk],
         )
-        returns = _returns_for(session, org, chunk, entry_ids)
-        repo.insert_returns(session, returns)
-        payments_made += len(payment_ids)
-        returns_made += len(returns)
         progress(len(chunk))
+    ids = repo.entry_ids(session, statement.id)
+    entry_ids = [ids[key[:200]] for _line, key, _minor, _cur in fresh]
+    # The file's "statement.imported" event records these payments: each one links to
+    # its statement entry (and so to the import), which keeps bulk imports fast.
+    payments = _payments_for(org, viewer, fresh, entry_ids)
+    repo.insert_rows(session, Payment, payments)
+    returns = _returns_for(session, org, fresh, entry_ids)
+    repo.insert_rows(session, PaymentReturn, returns)
+    payments_made, returns_made = len(payments), len(returns)
     return {
         "id": statement.id,
         "new": len(fresh),
@@ -428,23 +429,6 @@ def _entry_row(
     }
 
 
-def _payment_event(viewer: Viewer, payment_id: int, payment: dict, entry_id: int) -> dict:
-    return {
-        "organization_id": viewer.organization_id,
-        "actor": viewer.actor,
-        "action": "payment.created",
-        "subject_type": "payment",
-        "subject_id": payment_id,
-        "data": {
-            "amount_minor": payment["amount_minor"],
-            "currency": payment["currency"],
-            "source": "statement",
-            "entry": entry_id,
-        },
-        "created_at": payment["created_at"],
-    }
-
-
 def _clip(value: str | None, size: int) -> str | None:
     return None if value is None else value[:size]
 
@@ -466,9 +450,10 @@ def _detail_json(detail) -> dict:
     return out
 
 
-def _payments_for(org: int, viewer: Viewer, fresh, entry_ids: list[int]) -> list[tuple[dict, int]]:
+def _payments_for(org: int, viewer: Viewer, fresh, entry_ids: list[int]) -> list[dict]:
     """Booked credits become unapplied payments; a batch credit whose details add up gives one per detail."""
     out = []
+    now = utcnow()
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
         if minor <= 0 or line.reversal or (line.status or "BOOK") in UNBOOKED:
             continue
@@ -483,27 +468,28 @@ def _payments_for(org: int, viewer: Viewer, fresh, entry_ids: list[int]) -> list
         for part, part_minor in parts:
             reference = " ".join(x for x in (part.creditor_reference, part.remittance) if x) or None
             out.append(
-                (
-                    {
-                        "organization_id": org,
-                        "customer_id": None,
-                        "amount_minor": part_minor,
-                        "currency": cur,
-                        "received_on": line.booking_date or line.value_date,
-                        "payer_name": _clip(part.counterparty_name, 300),
-                        "payer_iban": part.counterparty_iban.replace(" ", "").upper()
-                        if is_valid_iban(part.counterparty_iban)
-                        else None,
-                        "reference": reference,
-                        "end_to_end_id": _clip(part.end_to_end_id, 100),
-                        "source": "statement",
-                        "statement_entry_id": entry_id,
-                        "created_at": utcnow(),
-                    },
-                    entry_id,
-                )
+                {
+                    "organization_id": org,
+                    "customer_id": None,
+                    "amount_minor": part_minor,
+                    "currency": cur,
+                    "received_on": line.booking_date or line.value_date,
+                    "payer_name": _clip(part.counterparty_name, 300),
+                    "payer_iban": _payer_iban(part.counterparty_iban),
+                    "reference": reference,
+                    "end_to_end_id": _clip(part.end_to_end_id, 100),
+                    "source": "statement",
+                    "statement_entry_id": entry_id,
+                    "created_at": now,
+                }
             )
     return out
+
+
+@lru_cache(maxsize=4096)
+def _payer_iban(value: str | None) -> str | None:
+    """The compact IBAN when it is valid (the same payers come back: cached)."""
+    return value.replace(" ", "").upper() if is_valid_iban(value) else None
 
 
 def _returns_for(session: Session, org: int, fresh, entry_ids: list[int]) -> list[dict]:
