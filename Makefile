@@ -18,7 +18,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/arapi db upgrade
 	$(BIN)/arapi demo load --if-empty
-	$(BIN)/arapi apikey create --org demo --role admin --name "development key" --announce
+	@echo "Development API key (admin of organization 'demo'); send it as 'Authorization: Bearer <key>':"
+	@$(BIN)/arapi apikey create --org demo --role admin --name "development key"
 	$(BIN)/arapi serve
 
 test: install
