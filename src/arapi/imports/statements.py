@@ -366,20 +366,23 @@ def _record_statement(
         for line, key, (minor, cur) in zip(st.lines, keys, minors, strict=True)
         if key not in known
     ]
-    payments_made = returns_made = 0
     progress(len(st.lines) - len(fresh))
-    # Plain executemany inserts, ids read back once per statement: INSERT ... RETURNING
-    # through SQLAlchemy's batching was quadratic on large statements.
+    # Ids are reserved up front and rows go in through the driver: nothing is read
+    # back (INSERT ... RETURNING through SQLAlchemy's batching was quadratic here).
+    entry_ids = repo.reserve_ids(session, StatementEntry, len(fresh))
     for start in range(0, len(fresh), WRITE_CHUNK):
         chunk = fresh[start : start + WRITE_CHUNK]
         repo.insert_rows(
             session,
             StatementEntry,
-            [_entry_row(org, statement.id, account_key, *item) for item in chunk],
+            [
+                _entry_row(org, statement.id, account_key, *item) | {"id": entry_id}
+                for item, entry_id in zip(
+                    chunk, entry_ids[start : start + WRITE_CHUNK], strict=True
+                )
+            ],
         )
         progress(len(chunk))
-    ids = repo.entry_ids(session, statement.id)
-    entry_ids = [ids[key[:200]] for _line, key, _minor, _cur in fresh]
     # The file's "statement.imported" event records these payments: each one links to
     # its statement entry (and so to the import), which keeps bulk imports fast.
     payments = _payments_for(org, viewer, fresh, entry_ids)

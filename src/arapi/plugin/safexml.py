@@ -41,6 +41,9 @@ def _parser_options() -> dict:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        # Whitespace-only text between elements and the xml:id table are never read: skip building them.
+        remove_blank_text=True,
+        collect_ids=False,
     )
 
 

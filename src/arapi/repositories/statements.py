@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date
 
-from sqlalchemy import JSON, Date, select
+from sqlalchemy import ARRAY, JSON, Date, String, any_, bindparam, select
 from sqlalchemy.orm import Session
 
 from arapi.db.base import UTCDateTime
@@ -17,18 +17,18 @@ CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 
 def existing_keys(session: Session, org_id: int, account_key: str, keys: Iterable[str]) -> set[str]:
+    """Which of these natural keys this account already has (one array query on PostgreSQL)."""
     keys = list(keys)
+    base = select(StatementEntry.natural_key).where(
+        StatementEntry.organization_id == org_id, StatementEntry.account_key == account_key
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        keys_param = bindparam("keys", value=keys, type_=ARRAY(String))
+        return set(session.scalars(base.where(StatementEntry.natural_key == any_(keys_param))))
     found: set[str] = set()
     for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
         found.update(
-            session.scalars(
-                select(StatementEntry.natural_key).where(
-                    StatementEntry.organization_id == org_id,
-                    StatementEntry.account_key == account_key,
-                    StatementEntry.natural_key.in_(chunk),
-                )
-            )
+            session.scalars(base.where(StatementEntry.natural_key.in_(keys[start : start + CHUNK])))
         )
     return found
 
@@ -87,14 +87,24 @@ def _converter(column_type, sqlite: bool):
     return None
 
 
-def entry_ids(session: Session, statement_id: int) -> dict[str, int]:
-    """natural key -> entry id for one statement."""
-    rows = session.execute(
-        select(StatementEntry.natural_key, StatementEntry.id).where(
-            StatementEntry.statement_id == statement_id
+def reserve_ids(session: Session, model, count: int) -> list[int]:
+    """Ids for rows about to be bulk-inserted, so nothing has to be read back.
+
+    PostgreSQL hands them out from the table's sequence; SQLite continues after
+    the current maximum, which is safe because a write transaction there holds
+    the database's only write lock (BEGIN IMMEDIATE).
+    """
+    if count <= 0:
+        return []
+    table = model.__table__.name
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {int(count)})"  # noqa: S608
         )
-    )
-    return dict(rows.all())
+        return [row[0] for row in rows]
+    start = connection.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()  # noqa: S608
+    return list(range(start + 1, start + 1 + count))
 
 
 def payments_by_end_to_end(session: Session, org_id: int, ids: Iterable[str]) -> dict[str, int]:
