@@ -12,7 +12,6 @@ from typing import Any
 
 import strawberry
 from cross_web import HTTPException as ViewHTTPException
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +31,7 @@ from arapi.graphql.errors import missing_error_codes
 from arapi.graphql.limits import INTERNAL, INTERNAL_MESSAGE, format_errors
 from arapi.graphql.scalars import uses_arapi_scalars
 from arapi.plugin import PluginHost
+from arapi.repositories import organizations as organization_repo
 
 logger = logging.getLogger("arapi.app")
 
@@ -346,7 +346,7 @@ def create_app(
 
 def _ping(database: Database) -> None:
     with database.read() as session:
-        session.execute(text("SELECT 1"))
+        organization_repo.ping(session)
 
 
 __all__ = [

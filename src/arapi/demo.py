@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from schwifty import IBAN
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
@@ -21,8 +20,8 @@ from arapi.auth.viewer import Viewer
 from arapi.customers import service as customers
 from arapi.invoices import service as invoices
 from arapi.ledger import service as ledger
-from arapi.models import Organization
 from arapi.payments import service as payments
+from arapi.repositories import organizations as organization_repo
 from arapi.schedules import service as schedules
 
 ORG_NAME = "demo"
@@ -70,7 +69,7 @@ _FORMS = ["SARL", "SAS", "SA", "EURL"]
 
 
 def has_any_organization(session: Session) -> bool:
-    return session.scalar(select(Organization.id).limit(1)) is not None
+    return organization_repo.any_exists(session)
 
 
 def _siren(rng: random.Random) -> str:

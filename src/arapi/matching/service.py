@@ -37,6 +37,7 @@ from arapi.models import MatchProposal, Payment
 from arapi.money import from_minor
 from arapi.repositories import customers as customer_repo
 from arapi.repositories import matching as repo
+from arapi.repositories import payments as payment_repo
 
 ENGINE = "engine"
 
@@ -79,13 +80,27 @@ def build_engine(session: Session, org_id: int, config: MatchConfig) -> Matching
     ]
     items = [
         OpenItem(
-            invoice_id=r[0], customer_id=r[1], number=r[2], currency=r[3], open_minor=int(r[4]), total_minor=int(r[5]),
-            issue_date=r[6], due_date=r[7], payment_reference=r[8], discount_bp=r[9], discount_days=r[10], kind=r[11],
+            invoice_id=r[0],
+            customer_id=r[1],
+            number=r[2],
+            currency=r[3],
+            open_minor=int(r[4]),
+            total_minor=int(r[5]),
+            issue_date=r[6],
+            due_date=r[7],
+            payment_reference=r[8],
+            discount_bp=r[9],
+            discount_days=r[10],
+            kind=r[11],
         )
         for r in repo.open_items(session, org_id)
     ]
     # arapi's own direct debits carry the invoice's RF reference as their end-to-end id.
-    direct_debits = {i.payment_reference: (i.invoice_id,) for i in items if i.payment_reference and i.kind == "invoice"}
+    direct_debits = {
+        i.payment_reference: (i.invoice_id,)
+        for i in items
+        if i.payment_reference and i.kind == "invoice"
+    }
     return MatchingEngine(profiles, items, config, direct_debits)
 
 
@@ -119,7 +134,9 @@ def run(
     config = config or MatchConfig()
     summary = RunSummary()
     summary.returns_reversed = settle_returns(session, viewer)
-    payments = repo.unapplied_payments(session, viewer.organization_id, payment_ids=payment_ids, statement_id=statement_id)
+    payments = repo.unapplied_payments(
+        session, viewer.organization_id, payment_ids=payment_ids, statement_id=statement_id
+    )
     summary.examined = len(payments)
     if not payments:
         return summary
@@ -135,19 +152,35 @@ def run(
             stored.append(_row(viewer, payment.id, proposals[0], 1, "applied", ENGINE))
             summary.applied.append(payment.id)
         elif decision == "review":
-            stored += [_row(viewer, payment.id, p, rank, "pending") for rank, p in enumerate(proposals, start=1)]
+            stored += [
+                _row(viewer, payment.id, p, rank, "pending")
+                for rank, p in enumerate(proposals, start=1)
+            ]
             summary.review.append(payment.id)
         else:
             summary.unmatched.append(payment.id)
     repo.add_proposals(session, stored)
     audit.record(
-        session, viewer, "matching.run", "organization", viewer.organization_id,
-        examined=summary.examined, applied=len(summary.applied), review=len(summary.review),
+        session,
+        viewer,
+        "matching.run",
+        "organization",
+        viewer.organization_id,
+        examined=summary.examined,
+        applied=len(summary.applied),
+        review=len(summary.review),
     )
     return summary
 
 
-def _row(viewer: Viewer, payment_id: int, p: Proposal, rank: int, status: str, decided_by: str | None = None) -> MatchProposal:
+def _row(
+    viewer: Viewer,
+    payment_id: int,
+    p: Proposal,
+    rank: int,
+    status: str,
+    decided_by: str | None = None,
+) -> MatchProposal:
     return MatchProposal(
         organization_id=viewer.organization_id,
         payment_id=payment_id,
@@ -156,8 +189,12 @@ def _row(viewer: Viewer, payment_id: int, p: Proposal, rank: int, status: str, d
         confidence_bp=p.confidence_bp,
         status=status,
         lines=[
-            {"invoice_id": ln.invoice_id, "amount_minor": ln.amount_minor, "discount_minor": ln.discount_minor,
-             "writeoff_minor": ln.writeoff_minor}
+            {
+                "invoice_id": ln.invoice_id,
+                "amount_minor": ln.amount_minor,
+                "discount_minor": ln.discount_minor,
+                "writeoff_minor": ln.writeoff_minor,
+            }
             for ln in p.lines
         ],
         unapplied_minor=p.unapplied_minor,
@@ -168,7 +205,9 @@ def _row(viewer: Viewer, payment_id: int, p: Proposal, rank: int, status: str, d
     )
 
 
-def _book(session: Session, viewer: Viewer, payment: Payment, proposal: Proposal, *, author: str) -> None:
+def _book(
+    session: Session, viewer: Viewer, payment: Payment, proposal: Proposal, *, author: str
+) -> None:
     """Allocations for a proposal; a credit-note line first gives its credit to the invoices it offsets."""
     lines = [ProposalLine(**ln) if isinstance(ln, dict) else ln for ln in proposal.lines]
     notes = [ln for ln in lines if ln.amount_minor < 0]
@@ -179,7 +218,13 @@ def _book(session: Session, viewer: Viewer, payment: Payment, proposal: Proposal
         for ln in invoices:
             part = min(credit, cash[ln.invoice_id])
             if part > 0:
-                ledger.apply_credit_note(session, viewer, note.invoice_id, ln.invoice_id, from_minor(part, payment.currency))
+                ledger.apply_credit_note(
+                    session,
+                    viewer,
+                    note.invoice_id,
+                    ln.invoice_id,
+                    from_minor(part, payment.currency),
+                )
                 cash[ln.invoice_id] -= part
                 credit -= part
     allocation_lines = [
@@ -193,7 +238,14 @@ def _book(session: Session, viewer: Viewer, payment: Payment, proposal: Proposal
         if cash[ln.invoice_id] + ln.discount_minor + ln.writeoff_minor > 0
     ]
     if allocation_lines:
-        ledger.allocate(session, viewer, payment.id, allocation_lines, explanation=proposal.explanation, author=author)
+        ledger.allocate(
+            session,
+            viewer,
+            payment.id,
+            allocation_lines,
+            explanation=proposal.explanation,
+            author=author,
+        )
 
 
 # ------------------------------------------------------------------ review decisions
@@ -206,21 +258,30 @@ def confirm(session: Session, viewer: Viewer, proposal_id: int) -> Payment:
     if row is None:
         raise NotFound("proposal", ["proposalId"])
     if row.status != "pending":
-        raise ArapiError(MatchingErrorCode.PROPOSAL_NOT_PENDING, f"this proposal is {row.status}", ["proposalId"])
-    payment = session.get(Payment, row.payment_id)
+        raise ArapiError(
+            MatchingErrorCode.PROPOSAL_NOT_PENDING, f"this proposal is {row.status}", ["proposalId"]
+        )
+    payment = payment_repo.lock(session, viewer.organization_id, row.payment_id)
     proposal = Proposal(
-        customer_id=row.customer_id, lines=tuple(ProposalLine(**ln) for ln in row.lines),
-        confidence_bp=row.confidence_bp, rules=tuple(row.rules), explanation=row.explanation,
+        customer_id=row.customer_id,
+        lines=tuple(ProposalLine(**ln) for ln in row.lines),
+        confidence_bp=row.confidence_bp,
+        rules=tuple(row.rules),
+        explanation=row.explanation,
         unapplied_minor=row.unapplied_minor,
     )
     try:
         _book(session, viewer, payment, proposal, author=viewer.actor)
     except ArapiError as exc:
         raise ArapiError(
-            MatchingErrorCode.PROPOSAL_OUTDATED, f"the proposal no longer fits the ledger: {exc.message}", ["proposalId"]
+            MatchingErrorCode.PROPOSAL_OUTDATED,
+            f"the proposal no longer fits the ledger: {exc.message}",
+            ["proposalId"],
         ) from None
     now = utcnow()
-    for other in repo.proposals_for(session, viewer.organization_id, [payment.id], ("pending",))[payment.id]:
+    for other in repo.proposals_for(session, viewer.organization_id, [payment.id], ("pending",))[
+        payment.id
+    ]:
         other.status = "confirmed" if other.id == row.id else "superseded"
         other.decided_by, other.decided_at = viewer.actor, now
     if row.customer_id is not None:
@@ -229,42 +290,70 @@ def confirm(session: Session, viewer: Viewer, proposal_id: int) -> Payment:
     return payment
 
 
-def reject(session: Session, viewer: Viewer, proposal_id: int, reason: str | None = None) -> MatchProposal:
+def reject(
+    session: Session, viewer: Viewer, proposal_id: int, reason: str | None = None
+) -> MatchProposal:
     viewer.require(Permission.MATCH)
     row = repo.proposal(session, viewer.organization_id, proposal_id, lock=True)
     if row is None:
         raise NotFound("proposal", ["proposalId"])
     if row.status != "pending":
-        raise ArapiError(MatchingErrorCode.PROPOSAL_NOT_PENDING, f"this proposal is {row.status}", ["proposalId"])
+        raise ArapiError(
+            MatchingErrorCode.PROPOSAL_NOT_PENDING, f"this proposal is {row.status}", ["proposalId"]
+        )
     row.status, row.decided_by, row.decided_at = "rejected", viewer.actor, utcnow()
-    audit.record(session, viewer, "matching.rejected", "payment", row.payment_id, proposal=row.id, reason=reason)
+    audit.record(
+        session,
+        viewer,
+        "matching.rejected",
+        "payment",
+        row.payment_id,
+        proposal=row.id,
+        reason=reason,
+    )
     return row
 
 
 def undo(session: Session, viewer: Viewer, payment_id: int, reason: str | None = None) -> Payment:
     """Reverse what the engine applied on a payment (reversing rows, nothing deleted)."""
     viewer.require(Permission.MATCH)
-    payment = session.get(Payment, payment_id)
-    if payment is None or payment.organization_id != viewer.organization_id:
+    payment = payment_repo.lock(session, viewer.organization_id, payment_id)
+    if payment is None:
         raise NotFound("payment", ["paymentId"])
     made = repo.engine_allocations(session, viewer.organization_id, payment_id, ENGINE)
     if not made:
-        raise ArapiError(MatchingErrorCode.NOTHING_TO_UNDO, "no automatic allocation to undo on this payment", ["paymentId"])
+        raise ArapiError(
+            MatchingErrorCode.NOTHING_TO_UNDO,
+            "no automatic allocation to undo on this payment",
+            ["paymentId"],
+        )
     for allocation in made:
         ledger.reverse(session, viewer, allocation.id, reason or "automatic match undone")
-    for row in repo.proposals_for(session, viewer.organization_id, [payment_id], ("applied",))[payment_id]:
+    for row in repo.proposals_for(session, viewer.organization_id, [payment_id], ("applied",))[
+        payment_id
+    ]:
         row.status, row.decided_by, row.decided_at = "undone", viewer.actor, utcnow()
     return payment
 
 
-def learn(session: Session, viewer: Viewer, customer_id: int, iban: str | None, name: str | None) -> None:
+def learn(
+    session: Session, viewer: Viewer, customer_id: int, iban: str | None, name: str | None
+) -> None:
     """Remember how this customer pays, so the next payment matches on the first stage."""
     if iban and is_valid_iban(iban):
-        if customer_repo.add_iban(session, viewer.organization_id, customer_id, iban.replace(" ", "").upper(), "learned"):
-            audit.record(session, viewer, "customer.iban_learned", "customer", customer_id, iban=iban)
+        if customer_repo.add_iban(
+            session, viewer.organization_id, customer_id, iban.replace(" ", "").upper(), "learned"
+        ):
+            audit.record(
+                session, viewer, "customer.iban_learned", "customer", customer_id, iban=iban
+            )
     if name and (normalized := normalize_name(name)):
-        if customer_repo.add_payer_name(session, viewer.organization_id, customer_id, name[:300], normalized[:300]):
-            audit.record(session, viewer, "customer.payer_name_learned", "customer", customer_id, name=name)
+        if customer_repo.add_payer_name(
+            session, viewer.organization_id, customer_id, name[:300], normalized[:300]
+        ):
+            audit.record(
+                session, viewer, "customer.payer_name_learned", "customer", customer_id, name=name
+            )
 
 
 # ------------------------------------------------------------------ returned direct debits
@@ -282,7 +371,12 @@ def settle_returns(session: Session, viewer: Viewer) -> int:
         for allocation in repo.live_allocations(session, viewer.organization_id, payment_id):
             if by_payment[payment_id] >= over:
                 break
-            ledger.reverse(session, viewer, allocation.id, f"direct debit returned ({reason or 'no reason code'})")
+            ledger.reverse(
+                session,
+                viewer,
+                allocation.id,
+                f"direct debit returned ({reason or 'no reason code'})",
+            )
             by_payment[payment_id] += allocation.amount_minor
             reversed_count += 1
     return reversed_count

@@ -10,6 +10,15 @@ def get_by_name(session: Session, name: str) -> Organization | None:
     return session.scalar(select(Organization).where(Organization.name == name))
 
 
+def any_exists(session: Session) -> bool:
+    return session.scalar(select(Organization.id).limit(1)) is not None
+
+
+def ping(session: Session) -> None:
+    """A trivial query (the health check)."""
+    session.execute(select(1))
+
+
 def get(session: Session, organization_id: int) -> Organization | None:
     return session.get(Organization, organization_id)
 
