@@ -505,7 +505,7 @@ def run(quick: bool = False) -> None:
         print(f"   {_summary(statement)}")
     print(
         f"   (the plain endpoint runs {len(baseline)} for {PAGE_SIZE} rows: one read session "
-        "where GraphQL opens one per thread hop: auth, page, customer loader)"
+        "where GraphQL opens two: one to authenticate, one for the page and its customers)"
     )
 
 

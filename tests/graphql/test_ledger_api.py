@@ -131,6 +131,12 @@ def test_create_and_allocate_end_to_end(api):
         "invoice": {"status": "OPEN", "openAmount": {"amount": "1200.00"}},
     }
     assert count(api.db, Allocation) == 2  # the original and its reversal: nothing deleted
+    node = api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Allocation { amount { amount } reversed reversedAt payment { id } } } }",
+        {"id": allocation_id},
+    )["node"]
+    assert node["amount"] == {"amount": "1000.00"} and node["reversed"] is True and node["reversedAt"]
+    assert node["payment"]["id"] == pay["id"]
 
 
 def test_bad_inputs_give_coded_user_errors_and_write_nothing(api):

@@ -80,16 +80,14 @@ def allocations(info: Info) -> DataLoader:
     def fetch(session, viewer, keys):
         if viewer.read_only:
             return [None] * len(keys)
-        out = []
-        for k in keys:
-            row = allocation_repo.get(session, viewer.organization_id, k)
-            ok = row is not None and row.kind == "payment" and row.reverses_id is None
-            out.append(
-                Allocation.from_row(row, allocation_repo.reversal_of(session, row.id))
-                if ok
-                else None
-            )
-        return out
+        found = allocation_repo.get_many(session, viewer.organization_id, keys)
+        reversals = allocation_repo.reversals_of(session, list(found))
+        return [
+            Allocation.from_row(found[k], reversals.get(k))
+            if k in found and found[k].kind == "payment" and found[k].reverses_id is None
+            else None
+            for k in keys
+        ]
 
     return _loader(info, "allocations", fetch)
 

@@ -19,6 +19,25 @@ def get(session: Session, org_id: int, allocation_id: int) -> Allocation | None:
     return row if row is not None and row.organization_id == org_id else None
 
 
+def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, Allocation]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    stmt = select(Allocation).where(Allocation.organization_id == org_id, Allocation.id.in_(ids))
+    return {a.id: a for a in session.scalars(stmt)}
+
+
+def reversals_of(session: Session, allocation_ids: Iterable[int]) -> dict[int, Allocation]:
+    """original allocation id -> the row that reversed it."""
+    ids = list(allocation_ids)
+    if not ids:
+        return {}
+    return {
+        a.reverses_id: a
+        for a in session.scalars(select(Allocation).where(Allocation.reverses_id.in_(ids)))
+    }
+
+
 def lock(session: Session, org_id: int, allocation_id: int) -> Allocation | None:
     return session.scalar(
         select(Allocation)
