@@ -6,7 +6,18 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date
 
-from sqlalchemy import ARRAY, JSON, Date, String, any_, bindparam, select
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from arapi.db.base import UTCDateTime
@@ -67,9 +78,25 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)  # noqa: S608
         return
     with connection.connection.dbapi_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([_pg_binary_type(table.columns[name].type) for name in columns])
             for value in values:
                 copy.write_row(value)
+
+
+def _pg_binary_type(column_type) -> str:
+    """The PostgreSQL type whose binary COPY format a column takes (JSON travels as its text)."""
+    if isinstance(column_type, UTCDateTime):
+        return "timestamptz"
+    if isinstance(column_type, BigInteger):
+        return "int8"
+    if isinstance(column_type, Integer):
+        return "int4"
+    if isinstance(column_type, Boolean):
+        return "bool"
+    if isinstance(column_type, Date):
+        return "date"
+    return "text"  # String, Text and JSON share the text binary format
 
 
 def _converter(column_type, sqlite: bool):
