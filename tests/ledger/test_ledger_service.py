@@ -263,6 +263,16 @@ def test_schedule_installments_must_add_up_and_take_payments(db, ledger_setup):
             s, viewer, pay.id, [ledger.AllocationLine(inv2.id, "1", installment_id=first.id)]
         )
     assert err.value.code is LedgerErrorCode.EXCEEDS_INSTALLMENT
+    with db.write() as s:
+        big = make_payment(s, viewer, amount="500.00")
+    with (
+        pytest.raises(ArapiError) as err,
+        db.write() as s,
+    ):  # more than the schedule's invoices have open
+        ledger.allocate(
+            s, viewer, big.id, [ledger.AllocationLine(None, "100.01", installment_id=second.id)]
+        )
+    assert err.value.code is LedgerErrorCode.EXCEEDS_OPEN_AMOUNT
     with pytest.raises(ArapiError) as err, db.write() as s:
         schedules.create(
             s, viewer, customer.id, [inv2.id], [schedules.InstallmentInput(date(2025, 3, 1), "80")]

@@ -220,10 +220,11 @@ def _resolve_lines(
                 out.append(_Resolved(row.invoice.id, installment.id, part, 0, 0, field))
                 remaining -= part
         if remaining:
-            out.append(
-                _Resolved(
-                    rows[-1].invoice.id if rows else -1, installment.id, remaining, 0, 0, field
-                )
+            raise ArapiError(
+                LedgerErrorCode.EXCEEDS_OPEN_AMOUNT,
+                f"the installment's invoices have {from_minor(cash - remaining, currency)} {currency} open, "
+                f"less than the {from_minor(cash, currency)} {currency} allocated",
+                [*field, "amount"],
             )
     return out
 
