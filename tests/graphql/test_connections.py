@@ -106,3 +106,22 @@ def test_statement_count_does_not_grow_with_page_size(many):
             event.remove(engine, "before_cursor_execute", record)
         counts[size] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
     assert counts[10] == counts[100], counts
+
+
+def test_nodes_load_in_one_batch(many):
+    ids = [n["id"] for n in many.ok("{ invoices(first: 60) { nodes { id } } }")["invoices"]["nodes"]]
+    counts = {}
+    for size in (5, 60):
+        statements = []
+
+        def record(conn, cursor, statement, params, context, executemany, _s=statements):
+            _s.append(statement)
+
+        event.listen(many.db.engine, "before_cursor_execute", record)
+        try:
+            found = many.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:size]})["nodes"]
+        finally:
+            event.remove(many.db.engine, "before_cursor_execute", record)
+        assert [n["id"] for n in found] == ids[:size]
+        counts[size] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+    assert counts[5] == counts[60], counts
