@@ -36,6 +36,7 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_nodes: int = 20000  # list items one query may return (see arapi.graphql.node_limit)
     max_page_size: int = 100
     # Imports.
     max_upload_bytes: int = 50 * 1024 * 1024
@@ -55,6 +56,7 @@ class Settings:
             max_query_depth=_int("ARAPI_MAX_QUERY_DEPTH", 12),
             max_aliases=_int("ARAPI_MAX_ALIASES", 30),
             max_tokens=_int("ARAPI_MAX_TOKENS", 5000),
+            max_nodes=_int("ARAPI_MAX_NODES", 20000),
             max_upload_bytes=_int("ARAPI_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
             max_unzipped_bytes=_int("ARAPI_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024),
             disabled_plugins=_list("ARAPI_DISABLED_PLUGINS"),

@@ -44,6 +44,7 @@ from strawberry.types import ExecutionContext
 from arapi.config import Settings
 from arapi.errors import ArapiError
 from arapi.graphql.errors import build_user_error_code_enum, missing_error_codes
+from arapi.graphql.node_limit import NodeLimit
 from arapi.graphql.scalars import schema_config
 
 logger = logging.getLogger("arapi.graphql")
@@ -206,6 +207,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         # First in the list, so its on_operation exits last and sees the final errors.
         MaskInternalErrors,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: NodeLimit(max_nodes=settings.max_nodes),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
