@@ -7,6 +7,7 @@ outside the database; floats are refused everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -61,11 +62,21 @@ def parse_decimal(value: object) -> Decimal:
     return result
 
 
-def to_minor(amount: Decimal | str | int, currency: str) -> int:
+def to_minor(amount: Decimal | str | int, currency: str, *, field: Sequence[str] = ()) -> int:
     """Exact conversion to minor units; more digits than the currency has is an error.
 
     Trailing zeros are fine ("8.850" EUR is 885 cents), a real sub-unit is not.
+    ``field`` names the input the amount came from, for the error.
     """
+    try:
+        return _to_minor(amount, currency)
+    except ArapiError as exc:
+        if field:
+            raise exc.with_field(*field) from None
+        raise
+
+
+def _to_minor(amount: Decimal | str | int, currency: str) -> int:
     value = parse_decimal(amount)
     scaled = value.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():

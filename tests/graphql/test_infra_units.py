@@ -6,7 +6,6 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
-from types import SimpleNamespace
 
 import pytest
 from graphql import GraphQLError, GraphQLSyntaxError, Source
@@ -26,7 +25,6 @@ from arapi.graphql.limits import format_error
 from arapi.graphql.relay import (
     PageRequest,
     build_connection,
-    connection_from_keyset,
     decode_cursor,
     encode_cursor,
     from_global_id,
@@ -139,16 +137,12 @@ def test_build_connection_backward_restores_order_and_flags():
 
 
 def test_connection_from_a_trimmed_keyset_page():
-    keyset = SimpleNamespace(rows=[4, 5], has_more=True)  # like repositories.paging.KeysetPage
     page = PageRequest.from_args(last=2, before=encode_cursor((6,)))
-    conn = connection_from_keyset(keyset, page, key_of=lambda r: (r,), to_node=str)
+    conn = build_connection([4, 5], page, key_of=lambda r: (r,), to_node=str, has_more=True)
     assert conn.nodes == ["4", "5"]
     assert (conn.page_info.has_previous_page, conn.page_info.has_next_page) == (True, True)
-    forward = connection_from_keyset(
-        SimpleNamespace(rows=[1, 2], has_more=False),
-        PageRequest.from_args(first=2),
-        lambda r: (r,),
-        str,
+    forward = build_connection(
+        [1, 2], PageRequest.from_args(first=2), lambda r: (r,), str, has_more=False
     )
     assert (forward.page_info.has_next_page, forward.page_info.has_previous_page) == (False, False)
 

@@ -28,7 +28,7 @@ from arapi.graphql.relay import (
     Connection,
     Node,
     PageRequest,
-    connection_from_keyset,
+    build_connection,
     from_global_id,
 )
 from arapi.graphql.scalars import CurrencyCode
@@ -102,17 +102,13 @@ async def invoice_connection(
         return rows, has_more, {pk: Customer.from_model(c) for pk, c in customers.items()}
 
     rows, has_more, customers = await read(info, fetch)
-    return connection_from_keyset(
-        _Keyset(rows, has_more),
+    return build_connection(
+        rows,
         page,
         key_of=lambda r: invoice_repo.key_of(r, field),
         to_node=lambda r: Invoice.from_row(r, customers.get(r.invoice.customer_id)),
+        has_more=has_more,
     )
-
-
-class _Keyset:
-    def __init__(self, rows, has_more):
-        self.rows, self.has_more = rows, has_more
 
 
 # ------------------------------------------------------------------ customers
@@ -164,11 +160,12 @@ async def customer_connection(
             forward=not page.backward,
         ),
     )
-    return connection_from_keyset(
-        _Keyset(rows, has_more),
+    return build_connection(
+        rows,
         page,
         key_of=lambda c: customer_repo.key_of(c, field),
         to_node=Customer.from_model,
+        has_more=has_more,
     )
 
 
@@ -236,11 +233,12 @@ async def payment_connection(
             forward=not page.backward,
         ),
     )
-    return connection_from_keyset(
-        _Keyset(rows, has_more),
+    return build_connection(
+        rows,
         page,
         key_of=lambda r: payment_repo.key_of(r, field),
         to_node=Payment.from_row,
+        has_more=has_more,
     )
 
 
@@ -280,11 +278,12 @@ async def schedule_connection(
         return [(r, sum(i.amount_minor for i in items[r.id])) for r in rows], has_more
 
     rows, has_more = await read(info, fetch)
-    return connection_from_keyset(
-        _Keyset(rows, has_more),
+    return build_connection(
+        rows,
         page,
         key_of=lambda r: (r[0].id,),
         to_node=lambda r: Schedule.from_model(*r),
+        has_more=has_more,
     )
 
 

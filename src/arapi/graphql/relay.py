@@ -7,16 +7,17 @@ How a list field uses it (the repository owns the SQL, this module the paging)::
     def customers(self, info: Info, first: int | None = None, after: str | None = None,
                   last: int | None = None, before: str | None = None) -> Connection[Customer]:
         page = PageRequest.from_args(first, after, last, before, kinds=(str, int))
-        keyset = customer_repository.page(session, viewer.organization_id, page)
-        return connection_from_keyset(keyset, page, key_of=lambda c: (c.name, c.id),
-                                      to_node=Customer.from_model)
+        rows, has_more = customer_repository.page(session, viewer.organization_id, page)
+        return build_connection(rows, page, key_of=lambda c: (c.name, c.id),
+                                to_node=Customer.from_model, has_more=has_more)
 
     # repository.py, with arapi.repositories.paging
-    def page(session, organization_id, page: PageRequest) -> KeysetPage:
+    def page(session, organization_id, page: PageRequest) -> tuple[list[Customer], bool]:
         stmt = select(Customer).where(Customer.organization_id == organization_id)
         keys = [SortKey(Customer.name), SortKey(Customer.id)]   # unique, NOT NULL
-        return paging.fetch(session, stmt, keys, limit=page.size, after=page.after,
-                            before=page.before, forward=not page.backward)
+        result = paging.fetch(session, stmt, keys, limit=page.size, after=page.after,
+                              before=page.before, forward=not page.backward)
+        return [row[0] for row in result.rows], result.has_more
 
 A repository that does its own SQL instead returns the ``page.limit``
 (= size + 1) rows read in the walking direction (ascending after ``after``;
@@ -344,17 +345,6 @@ def build_connection(
     return connection_class(edges=edges, nodes=[edge.node for edge in edges], page_info=info)
 
 
-def connection_from_keyset(
-    keyset: Any,
-    page: PageRequest,
-    key_of: Callable[[RowT], tuple[CursorValue, ...]],
-    to_node: Callable[[RowT], NodeT],
-    **kwargs: Any,
-) -> Connection[NodeT]:
-    """A Connection from an ``arapi.repositories.paging.KeysetPage`` (``rows``, ``has_more``)."""
-    return build_connection(keyset.rows, page, key_of, to_node, has_more=keyset.has_more, **kwargs)
-
-
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
@@ -365,7 +355,6 @@ __all__ = [
     "PageInfo",
     "PageRequest",
     "build_connection",
-    "connection_from_keyset",
     "decode_cursor",
     "encode_cursor",
     "from_global_id",

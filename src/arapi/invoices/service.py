@@ -46,13 +46,6 @@ class InvoiceInput:
     corrects_id: int | None = None
 
 
-def _money(value, currency: str, name: str) -> int:
-    try:
-        return to_minor(value, currency)
-    except ArapiError as exc:
-        raise exc.with_field(name) from None
-
-
 def create(
     session: Session,
     viewer: Viewer,
@@ -79,7 +72,7 @@ def create(
         currency = normalize_currency(data.currency)
     except ArapiError as exc:
         raise exc.with_field("total", "currency") from None
-    total = _money(data.total, currency, "total")
+    total = to_minor(data.total, currency, field=["total"])
     if total <= 0:
         raise ArapiError(
             MoneyErrorCode.AMOUNT_NOT_POSITIVE, "the total must be positive", ["total"]
@@ -87,18 +80,18 @@ def create(
     tax_lines = [
         InvoiceTaxLine(
             rate=str(parse_decimal(t.rate)),
-            base_minor=_money(t.base, currency, "taxes"),
-            tax_minor=_money(t.tax, currency, "taxes"),
+            base_minor=to_minor(t.base, currency, field=["taxes"]),
+            tax_minor=to_minor(t.tax, currency, field=["taxes"]),
         )
         for t in data.taxes
     ]
     tax_total = (
-        _money(data.tax_total, currency, "taxTotal")
+        to_minor(data.tax_total, currency, field=["taxTotal"])
         if data.tax_total is not None
         else sum(t.tax_minor for t in tax_lines)
     )
     excl = (
-        _money(data.total_excl_tax, currency, "totalExclTax")
+        to_minor(data.total_excl_tax, currency, field=["totalExclTax"])
         if data.total_excl_tax is not None
         else total - tax_total
     )

@@ -156,13 +156,6 @@ def _check_target(invoice: Invoice, field: list[str]) -> None:
         )
 
 
-def _minor(value, currency: str, field: list[str]) -> int:
-    try:
-        return to_minor(value, currency)
-    except ArapiError as exc:
-        raise exc.with_field(*field) from None
-
-
 def _resolve_lines(
     session: Session, viewer: Viewer, currency: str, lines: list[AllocationLine]
 ) -> list[_Resolved]:
@@ -170,9 +163,9 @@ def _resolve_lines(
     out: list[_Resolved] = []
     for i, line in enumerate(lines):
         field = ("allocations", str(i))
-        cash = _minor(line.amount, currency, [*field, "amount"])
-        discount = _minor(line.discount, currency, [*field, "discount"])
-        writeoff = _minor(line.writeoff, currency, [*field, "writeoff"])
+        cash = to_minor(line.amount, currency, field=[*field, "amount"])
+        discount = to_minor(line.discount, currency, field=[*field, "discount"])
+        writeoff = to_minor(line.writeoff, currency, field=[*field, "writeoff"])
         invariants.positive_parts(cash, discount, writeoff, [*field, "amount"])
         if line.installment_id is None:
             if line.invoice_id is None:
@@ -343,7 +336,7 @@ def apply_credit_note(
     invariants.same_currency(
         note.currency, invoice.currency, f"invoice {invoice.number}", ["invoiceId"]
     )
-    cash = _minor(amount, note.currency, ["amount"])
+    cash = to_minor(amount, note.currency, field=["amount"])
     invariants.positive_parts(cash, 0, 0, ["amount"])
     rows = invoice_repo.get_rows(session, viewer.organization_id, [note.id, invoice.id])
     invariants.within_credit(cash, rows[note.id].open_minor, note.number, note.currency)

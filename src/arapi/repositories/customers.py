@@ -81,15 +81,6 @@ def by_external_ref(session: Session, org_id: int, ref: str) -> Customer | None:
     )
 
 
-def by_legal_id(session: Session, org_id: int, legal_id: str) -> Customer | None:
-    return session.scalar(
-        select(Customer)
-        .where(Customer.organization_id == org_id, Customer.legal_id == legal_id)
-        .order_by(Customer.id)
-        .limit(1)
-    )
-
-
 def by_legal_identity(
     session: Session, org_id: int, ids: Sequence[str], siren: str | None = None
 ) -> list[Customer]:
@@ -196,10 +187,6 @@ def add_payer_name(
     )
     session.flush()
     return True
-
-
-def all_for_org(session: Session, org_id: int) -> list[Customer]:
-    return list(session.scalars(select(Customer).where(Customer.organization_id == org_id)))
 
 
 def all_ibans(session: Session, org_id: int) -> dict[int, list[str]]:

@@ -145,19 +145,6 @@ def by_number(session: Session, org_id: int, number: str) -> Invoice | None:
     )
 
 
-def numbers_taken(session: Session, org_id: int, numbers: Iterable[str]) -> set[str]:
-    numbers = list(numbers)
-    if not numbers:
-        return set()
-    return set(
-        session.scalars(
-            select(Invoice.number).where(
-                Invoice.organization_id == org_id, Invoice.number.in_(numbers)
-            )
-        )
-    )
-
-
 def add(session: Session, invoice: Invoice, taxes: Iterable[InvoiceTaxLine] = ()) -> Invoice:
     session.add(invoice)
     session.flush()

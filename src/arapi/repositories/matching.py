@@ -8,52 +8,49 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from arapi.models import Allocation, Customer, Invoice, MatchProposal, Payment, PaymentReturn
-from arapi.repositories.balances import PaymentBalance
+from arapi.repositories.balances import InvoiceBalance, PaymentBalance
 
 
 def open_items(session: Session, org_id: int) -> list[tuple]:
-    """Every invoice and credit note with something open, in one pass over the org's allocations.
+    """Every invoice and credit note with something open (open amount as InvoiceBalance derives it).
 
     Rows: (id, customer_id, number, currency, open_minor, total_minor, issue_date, due_date,
     payment_reference, discount_bp, discount_days, kind).
     """
-    settled = (
-        select(
-            Allocation.invoice_id.label("invoice_id"),
-            func.sum(Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor).label("s"),
-        )
-        .where(Allocation.organization_id == org_id)
-        .group_by(Allocation.invoice_id)
-        .subquery()
-    )
-    used = (
-        select(Allocation.credit_note_id.label("note_id"), func.sum(Allocation.amount_minor).label("u"))
-        .where(Allocation.organization_id == org_id, Allocation.credit_note_id.is_not(None))
-        .group_by(Allocation.credit_note_id)
-        .subquery()
-    )
-    open_minor = Invoice.total_minor - func.coalesce(settled.c.s, 0) - func.coalesce(used.c.u, 0)
-    stmt = (
-        select(
-            Invoice.id, Invoice.customer_id, Invoice.number, Invoice.currency, open_minor, Invoice.total_minor,
-            Invoice.issue_date, Invoice.due_date, Invoice.payment_reference, Invoice.discount_bp,
-            Invoice.discount_days, Invoice.kind,
-        )
-        .outerjoin(settled, settled.c.invoice_id == Invoice.id)
-        .outerjoin(used, used.c.note_id == Invoice.id)
-        .where(Invoice.organization_id == org_id, Invoice.cancelled_at.is_(None), open_minor > 0)
-    )
+    balance = InvoiceBalance()
+    stmt = select(
+        Invoice.id,
+        Invoice.customer_id,
+        Invoice.number,
+        Invoice.currency,
+        balance.open_minor,
+        Invoice.total_minor,
+        Invoice.issue_date,
+        Invoice.due_date,
+        Invoice.payment_reference,
+        Invoice.discount_bp,
+        Invoice.discount_days,
+        Invoice.kind,
+    ).where(Invoice.organization_id == org_id, balance.open_minor > 0)
     return list(session.execute(stmt))
 
 
 def customers(session: Session, org_id: int) -> list[tuple[int, str, int | None]]:
     return list(
-        session.execute(select(Customer.id, Customer.name, Customer.parent_id).where(Customer.organization_id == org_id))
+        session.execute(
+            select(Customer.id, Customer.name, Customer.parent_id).where(
+                Customer.organization_id == org_id
+            )
+        )
     )
 
 
 def unapplied_payments(
-    session: Session, org_id: int, *, payment_ids: Iterable[int] | None = None, statement_id: int | None = None
+    session: Session,
+    org_id: int,
+    *,
+    payment_ids: Iterable[int] | None = None,
+    statement_id: int | None = None,
 ) -> list[tuple[Payment, int]]:
     from arapi.models import StatementEntry
 
@@ -90,14 +87,20 @@ def supersede_pending(session: Session, org_id: int, payment_ids: Iterable[int])
         )
 
 
-def proposal(session: Session, org_id: int, proposal_id: int, *, lock: bool = False) -> MatchProposal | None:
-    stmt = select(MatchProposal).where(MatchProposal.organization_id == org_id, MatchProposal.id == proposal_id)
+def proposal(
+    session: Session, org_id: int, proposal_id: int, *, lock: bool = False
+) -> MatchProposal | None:
+    stmt = select(MatchProposal).where(
+        MatchProposal.organization_id == org_id, MatchProposal.id == proposal_id
+    )
     if lock:
         stmt = stmt.with_for_update()
     return session.scalar(stmt)
 
 
-def proposals_for(session: Session, org_id: int, payment_ids: Iterable[int], statuses: tuple[str, ...]) -> dict[int, list[MatchProposal]]:
+def proposals_for(
+    session: Session, org_id: int, payment_ids: Iterable[int], statuses: tuple[str, ...]
+) -> dict[int, list[MatchProposal]]:
     ids = list(set(payment_ids))
     out: dict[int, list[MatchProposal]] = {i: [] for i in ids}
     if not ids:
@@ -116,7 +119,9 @@ def proposals_for(session: Session, org_id: int, payment_ids: Iterable[int], sta
     return out
 
 
-def payments_waiting_for_review(session: Session, org_id: int, *, limit: int, after: int | None) -> tuple[list[int], bool]:
+def payments_waiting_for_review(
+    session: Session, org_id: int, *, limit: int, after: int | None
+) -> tuple[list[int], bool]:
     """Ids of payments with pending proposals, oldest first (keyset on payment id)."""
     stmt = (
         select(MatchProposal.payment_id)
@@ -131,7 +136,9 @@ def payments_waiting_for_review(session: Session, org_id: int, *, limit: int, af
     return ids[:limit], len(ids) > limit
 
 
-def engine_allocations(session: Session, org_id: int, payment_id: int, author: str) -> list[Allocation]:
+def engine_allocations(
+    session: Session, org_id: int, payment_id: int, author: str
+) -> list[Allocation]:
     """Allocations the engine made on a payment and that are not reversed yet."""
     reversed_ids = select(Allocation.reverses_id).where(Allocation.reverses_id.is_not(None))
     stmt = (
@@ -175,7 +182,9 @@ def returns_to_settle(session: Session, org_id: int) -> list[tuple[int, int, str
     )
     stmt = select(Payment.id, -balance.unapplied, reason).where(
         Payment.organization_id == org_id,
-        Payment.id.in_(select(PaymentReturn.payment_id).where(PaymentReturn.organization_id == org_id)),
+        Payment.id.in_(
+            select(PaymentReturn.payment_id).where(PaymentReturn.organization_id == org_id)
+        ),
         balance.unapplied < 0,
     )
     return [(pid, int(over), code) for pid, over, code in session.execute(stmt)]

@@ -112,15 +112,6 @@ def get_row(session: Session, org_id: int, payment_id: int) -> PaymentRow | None
     return get_rows(session, org_id, [payment_id]).get(payment_id)
 
 
-def unapplied_rows(
-    session: Session, org_id: int, f: PaymentFilter | None = None
-) -> list[PaymentRow]:
-    f = f or PaymentFilter()
-    f = PaymentFilter(**{**f.__dict__, "unapplied_only": True})
-    stmt = _filtered(org_id, f, PaymentBalance()).order_by(Payment.received_on, Payment.id)
-    return [PaymentRow(r[0], int(r[1])) for r in session.execute(stmt)]
-
-
 def lock(session: Session, org_id: int, payment_id: int) -> Payment | None:
     stmt = (
         select(Payment)
@@ -154,12 +145,3 @@ def unapplied_by_customer(
         .group_by(Payment.customer_id, Payment.currency)
     )
     return {(c, cur): int(total or 0) for c, cur, total in session.execute(stmt)}
-
-
-def by_end_to_end_id(session: Session, org_id: int, e2e: str) -> Payment | None:
-    return session.scalar(
-        select(Payment)
-        .where(Payment.organization_id == org_id, Payment.end_to_end_id == e2e)
-        .order_by(Payment.id.desc())
-        .limit(1)
-    )

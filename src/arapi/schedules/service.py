@@ -78,10 +78,7 @@ def create(
         )
     amounts = []
     for i, item in enumerate(installments):
-        try:
-            minor = to_minor(item.amount, currency)
-        except ArapiError as exc:
-            raise exc.with_field("installments", str(i), "amount") from None
+        minor = to_minor(item.amount, currency, field=["installments", str(i), "amount"])
         if minor <= 0:
             raise ArapiError(
                 MoneyErrorCode.AMOUNT_NOT_POSITIVE,
