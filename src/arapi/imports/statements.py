@@ -13,6 +13,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
@@ -29,7 +30,13 @@ from arapi.imports.errors import ImportErrorCode
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.money import exponent, normalize_currency
 from arapi.plugin import PluginHost
-from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementLine
+from arapi.plugin.types import (
+    ParseError,
+    ParseErrorCode,
+    Statement,
+    StatementLine,
+    TransactionDetail,
+)
 from arapi.repositories import import_files
 from arapi.repositories import statements as repo
 
@@ -133,6 +140,12 @@ def _currency(statement: Statement, line: StatementLine | None = None) -> str:
     code = (line.currency if line is not None else None) or statement.currency or first
     if not code:
         raise ParseError(ParseErrorCode.INVALID_CURRENCY, "a statement line has no currency")
+    return _known_currency(code)
+
+
+@lru_cache(maxsize=256)
+def _known_currency(code: str) -> str:
+    """The ISO code; cached, as every line of a statement names the same one or two."""
     try:
         return normalize_currency(code)
     except ArapiError:
@@ -333,7 +346,8 @@ def _record_statement(
     org = viewer.organization_id
     currency = _currency(st) if st.currency or st.lines else None
     account_key = (st.account or f"{st.format}:unknown")[:70]
-    minors = [(_minor(line.amount, _currency(st, line)), _currency(st, line)) for line in st.lines]
+    currencies = [_currency(st, line) for line in st.lines]
+    minors = [(_minor(line.amount, cur), cur) for line, cur in zip(st.lines, currencies, strict=True)]
     keys = line_keys(st.lines)
     known = repo.existing_keys(session, org, account_key, keys)
     credit = sum(m for m, _ in minors if m > 0)
@@ -370,13 +384,14 @@ def _record_statement(
     # Ids are reserved up front and rows go in through the driver: nothing is read
     # back (INSERT ... RETURNING through SQLAlchemy's batching was quadratic here).
     entry_ids = repo.reserve_ids(session, StatementEntry, len(fresh))
+    now = utcnow()  # one instant for the whole statement, as for its payments
     for start in range(0, len(fresh), WRITE_CHUNK):
         chunk = fresh[start : start + WRITE_CHUNK]
         repo.insert_rows(
             session,
             StatementEntry,
             [
-                _entry_row(org, statement.id, account_key, *item) | {"id": entry_id}
+                _entry_row(org, statement.id, account_key, now, entry_id, *item)
                 for item, entry_id in zip(
                     chunk, entry_ids[start : start + WRITE_CHUNK], strict=True
                 )
@@ -403,12 +418,15 @@ def _entry_row(
     org: int,
     statement_id: int,
     account_key: str,
+    now: datetime,
+    entry_id: int,
     line: StatementLine,
     key: str,
     minor: int,
     cur: str,
 ) -> dict:
     return {
+        "id": entry_id,
         "organization_id": org,
         "statement_id": statement_id,
         "account_key": account_key,
@@ -428,7 +446,7 @@ def _entry_row(
         "bank_transaction_code": _clip(line.bank_transaction_code, 100),
         "return_reason": _clip(line.return_reason, 10),
         "details": [_detail_json(d) for d in line.details] or None,
-        "created_at": utcnow(),
+        "created_at": now,
     }
 
 
@@ -443,13 +461,16 @@ def _iban(value: str | None) -> str | None:
     return compact if len(compact) <= 34 else None
 
 
-def _detail_json(detail) -> dict:
+_DETAIL_FIELDS = tuple(f.name for f in fields(TransactionDetail))
+
+
+def _detail_json(detail: TransactionDetail) -> dict:
     """A batch detail as JSON (amounts as decimal strings)."""
     out = {}
-    for f in fields(detail):
-        value = getattr(detail, f.name)
+    for name in _DETAIL_FIELDS:
+        value = getattr(detail, name)
         if value is not None:
-            out[f.name] = str(value) if isinstance(value, Decimal) else value
+            out[name] = str(value) if isinstance(value, Decimal) else value
     return out
 
 

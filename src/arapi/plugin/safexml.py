@@ -47,6 +47,15 @@ def _parser_options() -> dict:
     )
 
 
+def fragment_parser() -> etree.XMLParser:
+    """A parser with the same protections for ``etree.fromstring`` on a piece of a checked document.
+
+    The caller has already run :func:`reject_declarations` (or parses a piece
+    where a declaration cannot be well-formed); one parser per thread.
+    """
+    return etree.XMLParser(**_parser_options())
+
+
 def parse(data: bytes) -> etree._Element:
     """Parse a whole document and return its root element."""
     reject_declarations(data)

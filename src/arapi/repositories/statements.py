@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from operator import itemgetter
 
 from sqlalchemy import (
     ARRAY,
@@ -65,13 +67,18 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     converters = [_converter(table.columns[name].type, sqlite) for name in columns]
-    pairs = list(zip(columns, converters, strict=True))
-    values = [
-        tuple(
-            row[c] if convert is None or row[c] is None else convert(row[c]) for c, convert in pairs
-        )
-        for row in rows
-    ]
+    row_values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    converted = [(index, convert) for index, convert in enumerate(converters) if convert]
+    values: list[tuple] = []
+    for row in rows:
+        value = row_values(row)
+        if converted:
+            value = list(value)
+            for index, convert in converted:
+                if value[index] is not None:
+                    value[index] = convert(value[index])
+            value = tuple(value)
+        values.append(value)
     names = ", ".join(columns)
     if sqlite:
         marks = ", ".join("?" for _ in columns)
@@ -104,14 +111,21 @@ def _converter(column_type, sqlite: bool):
         return lambda value: json.dumps(value, separators=(",", ":"))
     if isinstance(column_type, UTCDateTime):
         # As UTCDateTime stores it: naive UTC text on SQLite, timestamptz on PostgreSQL.
-        return (
-            (lambda value: value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"))
-            if sqlite
-            else None
-        )
+        return _sqlite_timestamp if sqlite else None
     if sqlite and isinstance(column_type, Date):
-        return date.isoformat
+        return _sqlite_date
     return None
+
+
+# A bulk write repeats the same few dates and its one timestamp on every row.
+@lru_cache(maxsize=1024)
+def _sqlite_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@lru_cache(maxsize=4096)
+def _sqlite_date(value: date) -> str:
+    return value.isoformat()
 
 
 def reserve_ids(session: Session, model, count: int) -> list[int]:
@@ -126,10 +140,11 @@ def reserve_ids(session: Session, model, count: int) -> list[int]:
     table = model.__table__.name
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        rows = connection.exec_driver_sql(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {int(count)})"  # noqa: S608
-        )
-        return [row[0] for row in rows]
+        # One row holding an array: fetching tens of thousands of rows cost more than the sequence.
+        return connection.exec_driver_sql(
+            f"SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) "  # noqa: S608
+            f"FROM generate_series(1, {int(count)})"
+        ).scalar_one()
     start = connection.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar()  # noqa: S608
     return list(range(start + 1, start + 1 + count))
 

@@ -5,6 +5,11 @@ of the elements we need: the group header, each statement and each entry.
 An entry is turned into a line as soon as it is complete, then cleared and
 unlinked, so the tree never holds more than a few entries whatever the file's
 size.
+
+Most documents are read faster: their runs of entries are cut out and parsed
+a chunk at a time (:mod:`arapi_camt.runs`), and only the small rest is
+streamed; the entries are then handed to the same statement builder, so the
+result is the same.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from lxml import etree
 
 from arapi.plugin import safexml
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile
+from arapi_camt import runs
 from arapi_camt.elements import namespace_cut
 from arapi_camt.statements import StatementBuilder, start_statement
 
@@ -27,15 +33,48 @@ _STREAMED = ("GrpHdr", "Stmt", "Rpt", "Ntfctn", "Ntry")
 _PEEK_BYTES = 64 * 1024
 
 
-def read_document(data: bytes, accepted: tuple[str, ...]) -> StatementFile:
-    """Parse ``data`` as one of the ``accepted`` formats ("camt.053", "camt.052", "camt.054")."""
+def read_document(data: bytes, accepted: tuple[str, ...], *, chunked: bool = True) -> StatementFile:
+    """Parse ``data`` as one of the ``accepted`` formats ("camt.053", "camt.052", "camt.054").
+
+    Entries are parsed in chunks (:mod:`arapi_camt.runs`) when the document
+    allows it, else streamed; ``chunked=False`` always streams. Both give the
+    same result.
+    """
+    data = _checked_bytes(data)
+    if chunked:
+        try:
+            return read_in_chunks(data, accepted)
+        except (runs.FallBack, ParseError):
+            pass  # streamed instead: the same result, or the canonical error
+    namespace, _prefix = _message_namespace(data)
+    if namespace is None:
+        return _read(data, accepted, tuple("{*}" + tag for tag in _STREAMED), None)
+    return _read(data, accepted, tuple(f"{{{namespace}}}{tag}" for tag in _STREAMED), None)
+
+
+def read_in_chunks(data: bytes, accepted: tuple[str, ...]) -> StatementFile:
+    """Read with the entries parsed in chunks; :class:`runs.FallBack` when that does not apply."""
+    data = _checked_bytes(data)
+    namespace, prefix = _message_namespace(data)
+    plan = None if namespace is None else runs.plan(data, namespace, prefix)
+    if plan is None:
+        raise runs.FallBack("no camt message with entries to cut out")
+    tags = tuple(f"{{{namespace}}}{tag}" for tag in _STREAMED)
+    return _read(plan.skeleton, accepted, (*tags, runs.MARKER_TAG), plan)
+
+
+def _checked_bytes(data) -> bytes:
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ParseError(ParseErrorCode.MALFORMED, "expected the file's bytes")
-    data = bytes(data)
-    document = _Document(accepted)
+    return bytes(data)
+
+
+def _read(
+    data: bytes, accepted: tuple[str, ...], tags: tuple[str, ...], plan: runs.Plan | None
+) -> StatementFile:
+    document = _Document(accepted, plan)
     try:
-        wanted = _streamed_tags(data)
-        for _event, element in safexml.iterparse(data, tag=wanted):
+        for _event, element in safexml.iterparse(data, tag=tags):
             document.take(element)
     except ParseError as exc:
         raise _refined(exc) from None
@@ -44,30 +83,34 @@ def read_document(data: bytes, accepted: tuple[str, ...]) -> StatementFile:
     return document.result()
 
 
-def _streamed_tags(data: bytes) -> tuple[str, ...]:
-    """The tags to stream, in the message's own namespace.
+def _message_namespace(data: bytes) -> tuple[str | None, str | None]:
+    """(namespace, prefix) of the message element, read from the start tags at the head.
 
-    lxml matches an exact "{namespace}Ntry" much faster than "{*}Ntry", so the
-    namespace is read first from the start tags at the head of the file.
+    lxml matches an exact "{namespace}Ntry" much faster than "{*}Ntry"; the
+    prefix tells :mod:`arapi_camt.runs` how the entries' tags are written.
+    (None, None) when the head does not show a camt message.
     """
     try:
         starts = safexml.iterparse(data[:_PEEK_BYTES], events=("start",))
         for depth, (_event, element) in enumerate(starts):
             namespace, name = _split(element.tag)
             if name in MESSAGES:  # "{}Ntry" is an exact no-namespace tag
-                return tuple(f"{{{namespace}}}{tag}" for tag in _STREAMED)
+                return namespace, element.prefix
             if depth >= 2:
                 break
     except ParseError:
-        pass  # a broken head: the full parse below reports it
-    return tuple("{*}" + tag for tag in _STREAMED)
+        pass  # a broken head: the full parse reports it
+    return None, None
 
 
 class _Document:
-    __slots__ = ("accepted", "format", "container", "message", "current", "statements", "warnings")
+    __slots__ = (
+        "accepted", "plan", "format", "container", "message", "current", "statements", "warnings"
+    )
 
-    def __init__(self, accepted: tuple[str, ...]):
+    def __init__(self, accepted: tuple[str, ...], plan: runs.Plan | None):
         self.accepted = accepted
+        self.plan = plan
         self.format: str | None = None
         self.container: str | None = None
         self.message: etree._Element | None = None
@@ -77,6 +120,9 @@ class _Document:
 
     def take(self, element: etree._Element) -> None:
         tag = element.tag
+        if tag == runs.MARKER_TAG:
+            self._run(element)
+            return
         cut = namespace_cut(tag)
         name = tag[cut:]
         if name == "Ntry":
@@ -89,14 +135,32 @@ class _Document:
     # ------------------------------------------------------------ events
 
     def _entry(self, ntry: etree._Element, cut: int) -> None:
-        builder = self.current
-        parent = ntry.getparent()
-        if builder is None or parent is not builder.container:
-            if parent is None or not self._is_container(parent, cut):
-                return  # an Ntry outside any statement is not ours to read
-            builder = self.current = self._start(parent, cut)
+        builder = self._builder_for(ntry.getparent(), cut)
+        if builder is None:
+            return  # an Ntry outside any statement is not ours to read
         builder.add(ntry)
         _release(ntry)
+
+    def _run(self, marker: etree._Element) -> None:
+        """A run of entries cut out by :mod:`arapi_camt.runs`: read as if streamed here."""
+        entries = self.plan.entries(marker)
+        builder = self._builder_for(marker.getparent(), namespace_cut(self.plan.ntry_tag))
+        if builder is None:
+            for _ in entries:  # parsed all the same, as streaming would
+                pass
+        else:
+            for ntry in entries:
+                builder.add(ntry)
+        _release(marker)
+
+    def _builder_for(self, parent: etree._Element | None, cut: int) -> StatementBuilder | None:
+        """The builder of the statement an entry sits in (started at its first entry)."""
+        builder = self.current
+        if builder is None or parent is not builder.container:
+            if parent is None or not self._is_container(parent, cut):
+                return None
+            builder = self.current = self._start(parent, cut)
+        return builder
 
     def _statement_end(self, container: etree._Element, cut: int, name: str) -> None:
         if not self._is_container(container, cut):
@@ -142,6 +206,8 @@ class _Document:
         return start_statement(container, cut, self.format or "")
 
     def result(self) -> StatementFile:
+        if self.plan is not None:
+            self.plan.check_complete()
         if self.message is None:
             raise ParseError(ParseErrorCode.UNKNOWN_FORMAT, "no camt.052/053/054 message found")
         if not self.statements:

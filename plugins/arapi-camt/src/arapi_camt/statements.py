@@ -11,6 +11,7 @@ from lxml import etree
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementLine
 from arapi_camt.elements import child, code_choice, date_choice, path_text
 from arapi_camt.entries import EntryReader
+from arapi_camt.runs import MARKER_TAG
 from arapi_camt.values import amount, calendar_date, currency, iban, identifier
 
 OPENING_TYPES = ("OPBD", "PRCD")  # opening booked, else the previous day's closing booked
@@ -107,7 +108,7 @@ def start_statement(container: etree._Element, cut: int, fmt: str) -> StatementB
     balances: dict[str, Balance] = {}
     for item in container:
         name = item.tag[cut:]
-        if name == "Ntry":
+        if name == "Ntry" or item.tag == MARKER_TAG:  # a marker stands for a run of entries
             break
         if name == "Id":
             statement_id = identifier(item.text)

@@ -1,0 +1,189 @@
+"""Entries parsed a few hundred at a time instead of streamed one by one.
+
+Streaming with iterparse costs an lxml event, a clear and an unlink per
+entry; libxml2 parsing a few hundred entries in one ``fromstring`` call builds
+their tree without calling back into Python, which makes the whole parse about
+a third cheaper on a 100 000-entry statement.
+
+The document is cut where its bytes say the entries are: a *run* is a
+sequence of ``<Ntry>...</Ntry>`` elements with only whitespace between them.
+Each run is replaced by one marker element, and the resulting small
+*skeleton* (headers, balances, markers) is read by the streaming reader as
+usual; at a marker it takes the run's entries from :meth:`Plan.entries`.
+
+Cutting XML by its bytes is only a guess (a comment or CDATA section may hold
+those bytes too), so every guess is checked by the XML parser itself: each
+chunk must parse, hold exactly the entries counted and nothing else, and the
+skeleton must reach every marker. When a check fails, :class:`FallBack` is
+raised and the caller reads the original document with the streaming reader,
+which also gives the canonical error for a document that is really broken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
+
+from lxml import etree
+
+from arapi.plugin import safexml
+
+MARKER_NAMESPACE = "urn:arapi:camt:entry-run"
+MARKER_TAG = f"{{{MARKER_NAMESPACE}}}run"
+#: Entries per ``fromstring`` call: enough to amortize the call, small enough
+#: that a chunk's tree stays a few MiB (about 22 KB per entry).
+CHUNK_ENTRIES = 128
+#: A run of this many chunks or more is parsed ahead on a worker thread.
+THREADED_FROM_CHUNKS = 3
+
+_BLANK = re.compile(rb"[ \t\r\n]*")
+_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
+_UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
+
+
+class FallBack(Exception):
+    """The fast path does not apply to this document: read it by streaming."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    start: int  # offset of the run's first "<Ntry>"
+    ends: tuple[int, ...]  # offset just past each entry's "</Ntry>"
+
+
+class Plan:
+    """The skeleton of a document and where its runs of entries are."""
+
+    __slots__ = ("data", "ntry_tag", "skeleton", "runs", "taken")
+
+    def __init__(self, data: bytes, ntry_tag: str, skeleton: bytes, runs: list[_Run]):
+        self.data = data
+        self.ntry_tag = ntry_tag  # "{namespace}Ntry": what every entry of a run must be
+        self.skeleton = skeleton
+        self.runs = runs
+        self.taken = [False] * len(runs)
+
+    def entries(self, marker: etree._Element) -> Iterator[etree._Element]:
+        """The ``Ntry`` elements a marker stands for, parsed chunk by chunk.
+
+        The marker's parent gives the namespace declarations in scope. A long
+        run is parsed one chunk ahead on a worker thread: libxml2 releases the
+        GIL while it parses, so the next chunk's tree is built while this
+        thread reads the entries of the current one.
+        """
+        index = marker.get("n", "")
+        index = int(index) if index.isdigit() else -1
+        if not 0 <= index < len(self.runs) or self.taken[index]:
+            # a marker written in the document itself: each real one is met exactly once
+            raise FallBack("unknown run marker")
+        self.taken[index] = True
+        run = self.runs[index]
+        parent = marker.getparent()
+        head = _wrapper_start(parent.nsmap if parent is not None else {})
+        view = memoryview(self.data)
+        pieces = []
+        start = run.start
+        for first in range(0, len(run.ends), CHUNK_ENTRIES):
+            ends = run.ends[first : first + CHUNK_ENTRIES]
+            pieces.append((view[start : ends[-1]], len(ends)))
+            start = ends[-1]
+        if len(pieces) < THREADED_FROM_CHUNKS:
+            parser = safexml.fragment_parser()
+            for piece, count in pieces:
+                yield from self._checked(_parse_chunk(head, piece, parser), count)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="camt-chunks") as worker:
+            parser = worker.submit(safexml.fragment_parser).result()  # used on that thread only
+            ahead = deque(worker.submit(_parse_chunk, head, piece, parser) for piece, _ in pieces[:2])
+            for number, (_, count) in enumerate(pieces):
+                chunk = ahead.popleft().result()
+                if number + 2 < len(pieces):
+                    ahead.append(worker.submit(_parse_chunk, head, pieces[number + 2][0], parser))
+                yield from self._checked(chunk, count)
+
+    def _checked(self, chunk: etree._Element, count: int) -> Iterator[etree._Element]:
+        """The chunk's entries, once it is shown to hold exactly ``count`` of them.
+
+        (Only whitespace lies between the entries of a run, by construction.)
+        """
+        if len(chunk) != count:
+            raise FallBack("chunk does not hold exactly the entries counted")
+        ntry_tag = self.ntry_tag
+        for ntry in chunk:
+            if ntry.tag != ntry_tag:
+                raise FallBack(f"unexpected element {ntry.tag!r} in a run")
+            yield ntry
+
+    def check_complete(self) -> None:
+        if not all(self.taken):
+            raise FallBack("the skeleton did not reach every run")
+
+
+_WRAPPER_END = b"</arapi-chunk>"
+
+
+def _parse_chunk(head: bytes, piece: memoryview, parser: etree.XMLParser) -> etree._Element:
+    try:
+        return etree.fromstring(b"".join((head, piece, _WRAPPER_END)), parser)
+    except (etree.LxmlError, ValueError) as exc:
+        raise FallBack(f"chunk does not parse: {exc}") from None
+
+
+def _wrapper_start(nsmap: dict) -> bytes:
+    """A start tag declaring the namespaces in scope where the run was."""
+    declarations = "".join(
+        f" xmlns={quoteattr(uri)}" if prefix is None else f" xmlns:{prefix}={quoteattr(uri)}"
+        for prefix, uri in nsmap.items()
+    )
+    return f"<arapi-chunk{declarations}>".encode()
+
+
+def plan(data: bytes, namespace: str, prefix: str | None) -> Plan | None:
+    """A plan for ``data`` whose entries are ``<prefix:Ntry>`` in ``namespace``, or None to stream it.
+
+    None when the document is not UTF-8 (a chunk would lose its encoding) or
+    holds no entries; a document whose tags do not pair up is left to the
+    streaming reader too, which reports what is wrong with it.
+    """
+    declared = _DECLARED_ENCODING.match(data[:200])
+    if declared is not None and declared.group(1).decode("ascii", "replace").lower() not in _UTF8:
+        return None
+    name = f"{prefix}:Ntry" if prefix else "Ntry"
+    start_tag, end_tag = f"<{name}>".encode(), f"</{name}>".encode()
+    runs = _find_runs(data, start_tag, end_tag)
+    if not runs:
+        return None
+    pieces = []
+    previous = 0
+    for index, run in enumerate(runs):
+        pieces.append(data[previous : run.start])
+        pieces.append(b'<run xmlns="%s" n="%d"/>' % (MARKER_NAMESPACE.encode(), index))
+        previous = run.ends[-1]
+    pieces.append(data[previous:])
+    return Plan(data, f"{{{namespace}}}Ntry", b"".join(pieces), runs)
+
+
+def _find_runs(data: bytes, start_tag: bytes, end_tag: bytes) -> list[_Run] | None:
+    find, starts_with, blank = data.find, data.startswith, _BLANK.match
+    runs: list[_Run] = []
+    position = find(start_tag)
+    while position >= 0:
+        run_start = position
+        ends = []
+        while True:
+            end = find(end_tag, position + len(start_tag))
+            if end < 0:
+                return None  # an entry that never ends: the streaming reader says so
+            position = end + len(end_tag)
+            ends.append(position)
+            following = blank(data, position).end()
+            if not starts_with(start_tag, following):
+                break
+            position = following
+        runs.append(_Run(run_start, tuple(ends)))
+        position = find(start_tag, position)
+    return runs
