@@ -7,6 +7,8 @@ import re
 import pytest
 from arapi_camt import runs
 from arapi_camt.reader import read_document, read_in_chunks
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from arapi.plugin.types import ParseError
 from arapi.testing.corpus import corpus_files, require_corpus
@@ -158,3 +160,37 @@ def test_most_corpus_files_are_chunked():
         except (runs.FallBack, ParseError):
             pass
     assert chunked >= 0.8 * len(CORPUS), f"only {chunked} of {len(CORPUS)} corpus files are chunked"
+
+
+# Pieces a document's statements are assembled from: entries and what may lie between them
+# (benign: the runs are only split), and pieces that make cutting by bytes go wrong or break the
+# document. Whatever the mix, the default read must equal the streamed one.
+_BENIGN = ["ENTRY"] * 6 + ["\n  ", "<!-- note -->", "<?pi x?>", "<AddtlStmtInf>x</AddtlStmtInf>"]
+_HOSTILE = ["<!-- </Ntry><Ntry> -->", "<Ntry>", "</Ntry>", f'<run xmlns="{runs.MARKER_NAMESPACE}" n="0"/>']
+
+
+@st.composite
+def _statement_pieces(draw) -> list[list[str]]:
+    choices = _BENIGN + (_HOSTILE if draw(st.booleans()) else [])
+    return draw(st.lists(st.lists(st.sampled_from(choices), max_size=12), min_size=1, max_size=3))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_statement_pieces(), st.integers(1, 3))
+def test_any_mix_of_pieces_reads_as_when_streamed(monkeypatch, statements, chunk_entries):
+    monkeypatch.setattr(runs, "CHUNK_ENTRIES", chunk_entries)
+    monkeypatch.setattr(runs, "THREADED_FROM_CHUNKS", 2)
+    counter = iter(range(1, 1000))
+    bodies = ["".join(entry(next(counter)) if piece == "ENTRY" else piece for piece in pieces)
+              for pieces in statements]
+    data = document(*(statement(body, statement_id=f"S-{n}") for n, body in enumerate(bodies)))
+    try:
+        expected = streamed(data)
+    except ParseError as plain:
+        with pytest.raises(ParseError) as chunked:
+            read_document(data, ACCEPTED)
+        assert (chunked.value.code, chunked.value.message) == (plain.code, plain.message)
+        return
+    assert read_document(data, ACCEPTED) == expected
+    if not set().union(*map(set, statements)) & set(_HOSTILE) and "ENTRY" in sum(statements, []):
+        assert read_in_chunks(data, ACCEPTED) == expected  # the chunked read was taken
