@@ -9,6 +9,7 @@ from arapi_camt import runs
 from arapi_camt.reader import read_document, read_in_chunks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from arapi.plugin.types import ParseError
 from arapi.testing.corpus import corpus_files, require_corpus
@@ -85,6 +86,10 @@ TRICKY = {
     "entry with an attribute": '<Ntry xml:lang="fr">' + entry(1)[len("<Ntry>"):] + entry(2),
     "whitespace in an end tag": entry(1).replace("</Ntry>", "</Ntry >") + entry(2),
     "entry from another namespace": entry(1).replace("<Ntry>", '<Ntry xmlns="urn:other">') + entry(2),
+    # namespace declarations inside a run: its chunks keep the document's default namespace
+    "an element in no namespace": '<Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+    '<AddtlNtryInf xmlns="">not ours</AddtlNtryInf></Ntry>' + entry(2),
+    "an element of another namespace": entry(1, inner='<x:Note xmlns:x="urn:x">n</x:Note>') + entry(2),
     # the document writes our own marker: met twice, so the chunked read gives up
     "a forged run marker": entry(1) + f'<run xmlns="{runs.MARKER_NAMESPACE}" n="0"/>' + entry(2),
 }
@@ -94,6 +99,17 @@ TRICKY = {
 def test_tricky_documents_give_the_streamed_result(small_chunks, body):
     data = document(statement(body))
     assert read_document(data, ACCEPTED) == streamed(data)
+
+
+def test_entries_come_without_namespace_unless_the_run_declares_one():
+    for body, prefix in [(entries(3), ""), (TRICKY["an element in no namespace"], f"{{{NS}}}")]:
+        plan = runs.plan(document(statement(body)), NS, None)
+        (marker,) = etree.fromstring(plan.skeleton).iter(runs.MARKER_TAG)
+        found, parsed = plan.entries(marker, local_names=True)
+        assert found == prefix
+        assert {ntry.tag for ntry in parsed} == {prefix + "Ntry"}
+    data = document(statement(TRICKY["an element in no namespace"]))
+    assert read_in_chunks(data, ACCEPTED).statements[0].lines[0].remittance is None  # not camt's element
 
 
 def test_comment_and_cdata_tricks_fall_back_instead_of_guessing(small_chunks):

@@ -84,15 +84,20 @@ def tags_for(prefix: str) -> Tags:
 class EntryReader:
     """Reads the entries of one statement; knows the account to tell its own side apart."""
 
-    __slots__ = ("tags", "own_account", "account_currency", "_shared")
+    __slots__ = ("prefix", "tags", "own_account", "account_currency", "_shared")
 
     def __init__(self, prefix: str, own_account: str | None, account_currency: str | None):
+        self.prefix = prefix  # "{namespace}" of the tags it reads, "" for none
         self.tags = tags_for(prefix)
         self.own_account = own_account
         self.account_currency = account_currency
         # Statuses repeat on every entry (BOOK): one string object instead of one per
         # entry keeps 100 000 lines smaller.
         self._shared: dict[str, str] = {}
+
+    def with_prefix(self, prefix: str) -> EntryReader:
+        """The same reader for entries whose tags carry ``prefix`` instead."""
+        return self if prefix == self.prefix else EntryReader(prefix, self.own_account, self.account_currency)
 
     def read(self, ntry: _Element) -> StatementLine:
         tags = self.tags

@@ -143,14 +143,19 @@ class _Document:
 
     def _run(self, marker: etree._Element) -> None:
         """A run of entries cut out by :mod:`arapi_camt.runs`: read as if streamed here."""
-        entries = self.plan.entries(marker)
-        builder = self._builder_for(marker.getparent(), namespace_cut(self.plan.ntry_tag))
+        plan = self.plan
+        builder = self._builder_for(marker.getparent(), namespace_cut(plan.ntry_tag))
         if builder is None:
+            _prefix, entries = plan.entries(marker, local_names=False)
             for _ in entries:  # parsed all the same, as streaming would
                 pass
         else:
+            reader = builder.reader
+            own_namespace = reader.prefix == f"{{{plan.namespace}}}"
+            prefix, entries = plan.entries(marker, local_names=own_namespace)
+            reader = reader.with_prefix(prefix)
             for ntry in entries:
-                builder.add(ntry)
+                builder.add(ntry, reader)
         _release(marker)
 
     def _builder_for(self, parent: etree._Element | None, cut: int) -> StatementBuilder | None:

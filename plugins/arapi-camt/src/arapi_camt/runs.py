@@ -58,22 +58,27 @@ class _Run:
 class Plan:
     """The skeleton of a document and where its runs of entries are."""
 
-    __slots__ = ("data", "ntry_tag", "skeleton", "runs", "taken")
+    __slots__ = ("data", "namespace", "ntry_tag", "skeleton", "runs", "taken")
 
-    def __init__(self, data: bytes, ntry_tag: str, skeleton: bytes, runs: list[_Run]):
+    def __init__(self, data: bytes, namespace: str, skeleton: bytes, runs: list[_Run]):
         self.data = data
-        self.ntry_tag = ntry_tag  # "{namespace}Ntry": what every entry of a run must be
+        self.namespace = namespace  # the message's, which its entries must be in
+        self.ntry_tag = f"{{{namespace}}}Ntry"
         self.skeleton = skeleton
         self.runs = runs
         self.taken = [False] * len(runs)
 
-    def entries(self, marker: etree._Element) -> Iterator[etree._Element]:
-        """The ``Ntry`` elements a marker stands for, parsed chunk by chunk.
+    def entries(
+        self, marker: etree._Element, *, local_names: bool
+    ) -> tuple[str, Iterator[etree._Element]]:
+        """(the prefix of their tags, the ``Ntry`` elements a marker stands for), parsed chunk by chunk.
 
-        The marker's parent gives the namespace declarations in scope. A long
-        run is parsed one chunk ahead on a worker thread: libxml2 releases the
-        GIL while it parses, so the next chunk's tree is built while this
-        thread reads the entries of the current one.
+        The marker's parent gives the namespace declarations in scope. With
+        ``local_names``, when the document's default namespace is the entries'
+        one and no element of the run declares a namespace, the chunks are
+        parsed without that default: the elements come without namespace, the
+        same elements with tags half as costly for lxml to build ("Amt"
+        instead of "{urn:iso:...}Amt"), and the prefix is "".
         """
         index = marker.get("n", "")
         index = int(index) if index.isdigit() else -1
@@ -83,7 +88,23 @@ class Plan:
         self.taken[index] = True
         run = self.runs[index]
         parent = marker.getparent()
-        head = _wrapper_start(parent.nsmap if parent is not None else {})
+        nsmap = dict(parent.nsmap) if parent is not None else {}
+        namespace = self.namespace
+        if (
+            local_names
+            and nsmap.get(None) == namespace
+            and self.data.find(b"xmlns", run.start, run.ends[-1]) < 0
+        ):
+            del nsmap[None]
+            prefix, ntry_tag = "", "Ntry"
+        else:
+            prefix, ntry_tag = f"{{{namespace}}}", self.ntry_tag
+        return prefix, self._parsed(run, _wrapper_start(nsmap), ntry_tag)
+
+    def _parsed(self, run: _Run, head: bytes, ntry_tag: str) -> Iterator[etree._Element]:
+        """The run's entries, chunk by chunk; a long run is parsed one chunk ahead on a worker
+        thread: libxml2 releases the GIL while it parses, so the next chunk's tree is built
+        while this thread reads the entries of the current one."""
         view = memoryview(self.data)
         pieces = []
         start = run.start
@@ -94,7 +115,7 @@ class Plan:
         if len(pieces) < THREADED_FROM_CHUNKS:
             parser = safexml.fragment_parser()
             for piece, count in pieces:
-                yield from self._checked(_parse_chunk(head, piece, parser), count)
+                yield from _checked(_parse_chunk(head, piece, parser), count, ntry_tag)
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="camt-chunks") as worker:
             parser = worker.submit(safexml.fragment_parser).result()  # used on that thread only
@@ -103,20 +124,7 @@ class Plan:
                 chunk = ahead.popleft().result()
                 if number + 2 < len(pieces):
                     ahead.append(worker.submit(_parse_chunk, head, pieces[number + 2][0], parser))
-                yield from self._checked(chunk, count)
-
-    def _checked(self, chunk: etree._Element, count: int) -> Iterator[etree._Element]:
-        """The chunk's entries, once it is shown to hold exactly ``count`` of them.
-
-        (Only whitespace lies between the entries of a run, by construction.)
-        """
-        if len(chunk) != count:
-            raise FallBack("chunk does not hold exactly the entries counted")
-        ntry_tag = self.ntry_tag
-        for ntry in chunk:
-            if ntry.tag != ntry_tag:
-                raise FallBack(f"unexpected element {ntry.tag!r} in a run")
-            yield ntry
+                yield from _checked(chunk, count, ntry_tag)
 
     def check_complete(self) -> None:
         if not all(self.taken):
@@ -124,6 +132,19 @@ class Plan:
 
 
 _WRAPPER_END = b"</arapi-chunk>"
+
+
+def _checked(chunk: etree._Element, count: int, ntry_tag: str) -> Iterator[etree._Element]:
+    """The chunk's entries, once it is shown to hold exactly ``count`` of them.
+
+    (Only whitespace lies between the entries of a run, by construction.)
+    """
+    if len(chunk) != count:
+        raise FallBack("chunk does not hold exactly the entries counted")
+    for ntry in chunk:
+        if ntry.tag != ntry_tag:
+            raise FallBack(f"unexpected element {ntry.tag!r} in a run")
+        yield ntry
 
 
 def _parse_chunk(head: bytes, piece: memoryview, parser: etree.XMLParser) -> etree._Element:
@@ -164,7 +185,7 @@ def plan(data: bytes, namespace: str, prefix: str | None) -> Plan | None:
         pieces.append(b'<run xmlns="%s" n="%d"/>' % (MARKER_NAMESPACE.encode(), index))
         previous = run.ends[-1]
     pieces.append(data[previous:])
-    return Plan(data, f"{{{namespace}}}Ntry", b"".join(pieces), runs)
+    return Plan(data, namespace, b"".join(pieces), runs)
 
 
 def _find_runs(data: bytes, start_tag: bytes, end_tag: bytes) -> list[_Run] | None:

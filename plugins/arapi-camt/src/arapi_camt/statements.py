@@ -39,9 +39,10 @@ class StatementBuilder:
     reader: EntryReader
     lines: list[StatementLine] = field(default_factory=list)
 
-    def add(self, ntry: etree._Element) -> None:
+    def add(self, ntry: etree._Element, reader: EntryReader | None = None) -> None:
+        """Read one entry (with ``reader`` when its tags carry another prefix than the statement's)."""
         try:
-            self.lines.append(self.reader.read(ntry))
+            self.lines.append((reader or self.reader).read(ntry))
         except ParseError as exc:
             raise ParseError(
                 exc.code, f"{self._where()}, entry {len(self.lines) + 1}: {exc.message}"
