@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from arapi_camt import runs
@@ -110,6 +111,14 @@ def test_entries_come_without_namespace_unless_the_run_declares_one():
         assert {ntry.tag for ntry in parsed} == {prefix + "Ntry"}
     data = document(statement(TRICKY["an element in no namespace"]))
     assert read_in_chunks(data, ACCEPTED).statements[0].lines[0].remittance is None  # not camt's element
+
+
+def test_the_camt_namespace_under_a_second_prefix_keeps_the_namespace(small_chunks):
+    body = entries(2).replace("<CdtDbtInd>CRDT</CdtDbtInd>", "<c:CdtDbtInd>DBIT</c:CdtDbtInd>", 1)
+    data = document(statement(body)).replace(b"<Document ", f'<Document xmlns:c="{NS}" '.encode())
+    chunked = read_in_chunks(data, ACCEPTED)
+    assert chunked == streamed(data)
+    assert [line.amount for line in chunked.statements[0].lines] == [Decimal("-10.00"), Decimal("10.00")]
 
 
 def test_comment_and_cdata_tricks_fall_back_instead_of_guessing(small_chunks):

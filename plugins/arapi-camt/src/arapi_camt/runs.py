@@ -75,7 +75,8 @@ class Plan:
 
         The marker's parent gives the namespace declarations in scope. With
         ``local_names``, when the document's default namespace is the entries'
-        one and no element of the run declares a namespace, the chunks are
+        one, no prefix names it too and no element of the run declares a
+        namespace, the chunks are
         parsed without that default: the elements come without namespace, the
         same elements with tags half as costly for lxml to build ("Amt"
         instead of "{urn:iso:...}Amt"), and the prefix is "".
@@ -93,6 +94,7 @@ class Plan:
         if (
             local_names
             and nsmap.get(None) == namespace
+            and list(nsmap.values()).count(namespace) == 1  # no prefix names it too
             and self.data.find(b"xmlns", run.start, run.ends[-1]) < 0
         ):
             del nsmap[None]
