@@ -41,25 +41,34 @@ def read_document(data: bytes, accepted: tuple[str, ...], *, chunked: bool = Tru
     same result.
     """
     data = _checked_bytes(data)
-    if chunked:
-        try:
-            return read_in_chunks(data, accepted)
-        except (runs.FallBack, ParseError):
-            pass  # streamed instead: the same result, or the canonical error
-    namespace, _prefix = _message_namespace(data)
+    namespace, prefix = _message_namespace(data)
     if namespace is None:
         return _read(data, accepted, tuple("{*}" + tag for tag in _STREAMED), None)
-    return _read(data, accepted, tuple(f"{{{namespace}}}{tag}" for tag in _STREAMED), None)
+    tags = tuple(f"{{{namespace}}}{tag}" for tag in _STREAMED)
+    if chunked:
+        try:
+            return _read_chunked(data, accepted, tags, namespace, prefix)
+        except (runs.FallBack, ParseError):
+            pass  # streamed instead: the same result, or the canonical error
+    return _read(data, accepted, tags, None)
 
 
 def read_in_chunks(data: bytes, accepted: tuple[str, ...]) -> StatementFile:
     """Read with the entries parsed in chunks; :class:`runs.FallBack` when that does not apply."""
     data = _checked_bytes(data)
     namespace, prefix = _message_namespace(data)
-    plan = None if namespace is None else runs.plan(data, namespace, prefix)
-    if plan is None:
-        raise runs.FallBack("no camt message with entries to cut out")
+    if namespace is None:
+        raise runs.FallBack("no camt message at the head of the document")
     tags = tuple(f"{{{namespace}}}{tag}" for tag in _STREAMED)
+    return _read_chunked(data, accepted, tags, namespace, prefix)
+
+
+def _read_chunked(
+    data: bytes, accepted: tuple[str, ...], tags: tuple[str, ...], namespace: str, prefix: str | None
+) -> StatementFile:
+    plan = runs.plan(data, namespace, prefix)
+    if plan is None:
+        raise runs.FallBack("no entries to cut out")
     return _read(plan.skeleton, accepted, (*tags, runs.MARKER_TAG), plan)
 
 
