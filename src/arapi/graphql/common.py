@@ -16,7 +16,7 @@ from arapi.auth.viewer import Viewer
 from arapi.errors import ArapiError
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.permissions import require
-from arapi.graphql.relay import from_global_id
+from arapi.graphql.relay import PageRequest, from_global_id
 from arapi.graphql.scalars import CurrencyCode, Money
 from arapi.money import from_minor
 
@@ -31,6 +31,11 @@ class OrderDirection(Enum):
 
 def money(minor: int, currency: str) -> Money:
     return Money(amount=from_minor(minor, currency), currency=CurrencyCode(currency))
+
+
+def page_request(info: Info, first, after, last=None, before=None) -> PageRequest:
+    """The page a connection field was asked for, within the configured page size."""
+    return PageRequest.from_args(first, after, last, before, info.context.settings.max_page_size)
 
 
 def today() -> date:

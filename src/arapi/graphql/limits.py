@@ -44,14 +44,13 @@ from strawberry.types import ExecutionContext
 from arapi.config import Settings
 from arapi.errors import ArapiError
 from arapi.graphql.errors import build_user_error_code_enum, missing_error_codes
-from arapi.graphql.node_limit import NodeLimit
+from arapi.graphql.node_limit import QUERY_TOO_COMPLEX, NodeLimit
 from arapi.graphql.scalars import schema_config
 
 logger = logging.getLogger("arapi.graphql")
 
 INTERNAL = "INTERNAL"
 INTERNAL_MESSAGE = "Internal server error"
-QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"

@@ -13,11 +13,14 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from arapi.customers.exposure import exposures as exposure_figures
+from arapi.graphql.common import today
 from arapi.repositories import allocations as allocation_repo
 from arapi.repositories import customers as customer_repo
 from arapi.repositories import invoices as invoice_repo
+from arapi.repositories import matching as matching_repo
 from arapi.repositories import payments as payment_repo
 from arapi.repositories import schedules as schedule_repo
+from arapi.repositories import statements as statement_repo
 
 
 def _loader(info: Info, key, fetch) -> DataLoader:
@@ -92,7 +95,7 @@ def allocations(info: Info) -> DataLoader:
     return _loader(info, "allocations", fetch)
 
 
-def _with_reversals(session, by_parent: dict[int, list]) -> dict[int, list]:
+def _with_reversals(by_parent: dict[int, list]) -> dict[int, list]:
     """Drop reversal rows; pair each original with its reversal (or None)."""
     rows = [a for group in by_parent.values() for a in group]
     reversals = {a.reverses_id: a for a in rows if a.reverses_id is not None}
@@ -104,9 +107,7 @@ def _with_reversals(session, by_parent: dict[int, list]) -> dict[int, list]:
 
 def allocations_by_payment(info: Info) -> DataLoader:
     def fetch(session, viewer, keys):
-        grouped = _with_reversals(
-            session, allocation_repo.for_payments(session, viewer.organization_id, keys)
-        )
+        grouped = _with_reversals(allocation_repo.for_payments(session, viewer.organization_id, keys))
         return [grouped.get(k, []) for k in keys]
 
     return _loader(info, "allocations_by_payment", fetch)
@@ -114,9 +115,7 @@ def allocations_by_payment(info: Info) -> DataLoader:
 
 def allocations_by_invoice(info: Info) -> DataLoader:
     def fetch(session, viewer, keys):
-        grouped = _with_reversals(
-            session, allocation_repo.for_invoices(session, viewer.organization_id, keys)
-        )
+        grouped = _with_reversals(allocation_repo.for_invoices(session, viewer.organization_id, keys))
         return [grouped.get(k, []) for k in keys]
 
     return _loader(info, "allocations_by_invoice", fetch)
@@ -141,9 +140,7 @@ def customer_ibans(info: Info) -> DataLoader:
 def exposures(info: Info) -> DataLoader:
     def fetch(session, viewer, keys):
         found = customer_repo.get_many(session, viewer.organization_id, keys)
-        figures = exposure_figures(
-            session, viewer.organization_id, list(found.values()), date.today()
-        )
+        figures = exposure_figures(session, viewer.organization_id, list(found.values()), today())
         return [figures.get(k) for k in keys]
 
     return _loader(info, "exposures", fetch)
@@ -168,23 +165,20 @@ def installments(info: Info) -> DataLoader:
         paid = allocation_repo.paid_by_installment(
             session, [i.id for group in by_schedule.values() for i in group]
         )
-        out = []
-        for k in keys:
-            cur = schedules[k].currency if k in schedules else "EUR"
-            out.append(
-                [
-                    Installment(
-                        id=to_global_id("Installment", i.id),
-                        seq=i.seq,
-                        due_date=i.due_date,
-                        amount=money(i.amount_minor, cur),
-                        paid_amount=money(paid.get(i.id, 0), cur),
-                        open_amount=money(i.amount_minor - paid.get(i.id, 0), cur),
-                    )
-                    for i in by_schedule.get(k, [])
-                ]
-            )
-        return out
+        return [
+            [
+                Installment(
+                    id=to_global_id("Installment", i.id),
+                    seq=i.seq,
+                    due_date=i.due_date,
+                    amount=money(i.amount_minor, schedules[k].currency),
+                    paid_amount=money(paid.get(i.id, 0), schedules[k].currency),
+                    open_amount=money(i.amount_minor - paid.get(i.id, 0), schedules[k].currency),
+                )
+                for i in by_schedule.get(k, [])
+            ]
+            for k in keys
+        ]
 
     return _loader(info, "installments", fetch)
 
@@ -195,3 +189,48 @@ def schedule_invoice_ids(info: Info) -> DataLoader:
         return [ids.get(k, []) for k in keys]
 
     return _loader(info, "schedule_invoice_ids", fetch)
+
+
+def schedules(info: Info) -> DataLoader:
+    from arapi.graphql.nodes import schedule_nodes
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        found = schedule_repo.get_many(session, viewer.organization_id, keys)
+        nodes = {n.pk: n for n in schedule_nodes(session, list(found.values()))}
+        return [nodes.get(k) for k in keys]
+
+    return _loader(info, "schedules", fetch)
+
+
+def statements(info: Info) -> DataLoader:
+    from arapi.graphql.statements import BankStatement
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        found = statement_repo.get_many(session, viewer.organization_id, keys)
+        return [BankStatement.from_model(found[k]) if k in found else None for k in keys]
+
+    return _loader(info, "statements", fetch)
+
+
+def statement_entries(info: Info) -> DataLoader:
+    """Entries by statement id (the statements were loaded within the caller's organization)."""
+
+    def fetch(session, viewer, keys):
+        found = statement_repo.entries_for(session, keys)
+        return [found.get(k, []) for k in keys]
+
+    return _loader(info, "statement_entries", fetch)
+
+
+def proposals(info: Info, statuses: tuple[str, ...]) -> DataLoader:
+    """Match proposals by payment id, with one of ``statuses``, best first."""
+
+    def fetch(session, viewer, keys):
+        found = matching_repo.proposals_for(session, viewer.organization_id, keys, statuses)
+        return [found.get(k, []) for k in keys]
+
+    return _loader(info, ("proposals", statuses), fetch)

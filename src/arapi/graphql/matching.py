@@ -11,11 +11,11 @@ from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.graphql import loaders
-from arapi.graphql.common import money, mutate, pk_of, read
+from arapi.graphql.common import money, mutate, page_request, pk_of, read
 from arapi.graphql.errors import UserError
-from arapi.graphql.nodes import Customer, Invoice, Payment
+from arapi.graphql.nodes import Customer, Invoice, Payment, payment_node
 from arapi.graphql.permissions import require
-from arapi.graphql.relay import Connection, PageRequest, build_connection, to_global_id
+from arapi.graphql.relay import Connection, build_connection, to_global_id
 from arapi.graphql.scalars import Money
 from arapi.matching import service
 from arapi.repositories import matching as repo
@@ -30,6 +30,9 @@ class ProposalStatus(Enum):
     REJECTED = "rejected"
     SUPERSEDED = "superseded"
     UNDONE = "undone"
+
+
+ALL_STATUSES = tuple(status.value for status in ProposalStatus)
 
 
 @strawberry.type(description="Part of a proposal: what it would settle on one invoice.")
@@ -88,8 +91,8 @@ class MatchProposal:
 
 
 async def payment_proposals(info: Info, payment: Payment, statuses: tuple[str, ...]) -> list[MatchProposal]:
-    viewer = require(info, Permission.READ_ALL)
-    rows = await read(info, lambda s: repo.proposals_for(s, viewer.organization_id, [payment.pk], statuses)[payment.pk])
+    require(info, Permission.READ_ALL)
+    rows = await loaders.proposals(info, statuses).load(payment.pk)
     return [MatchProposal.from_model(r, payment.amount.currency) for r in rows]
 
 
@@ -98,7 +101,7 @@ class MatchingQuery:
     @strawberry.field(description="Payments whose proposals wait for a person, oldest first.")
     async def payments_for_review(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Payment]:
         viewer = require(info, Permission.READ_ALL)
-        page = PageRequest.from_args(first, after, None, None, info.context.settings.max_page_size)
+        page = page_request(info, first, after)
 
         def fetch(s):
             ids, more = repo.payments_waiting_for_review(
@@ -162,8 +165,8 @@ class MatchUndoPayload:
     user_errors: list[UserError]
 
 
-def _payment(s, viewer, payment) -> Payment:
-    return Payment.from_row(payment_repo.get_row(s, viewer.organization_id, payment.id))
+def _present_payment(s, viewer, payment) -> Payment:
+    return payment_node(s, viewer, payment.id)
 
 
 @strawberry.type
@@ -198,7 +201,7 @@ class MatchingMutation:
         def write(s, viewer):
             return service.confirm(s, viewer, pk_of(input.proposal_id, "MatchProposal", "proposalId"))
 
-        node, errors = await mutate(info, Permission.MATCH, write, _payment)
+        node, errors = await mutate(info, Permission.MATCH, write, _present_payment)
         return MatchProposalConfirmPayload(payment=node, user_errors=errors)
 
     @strawberry.mutation
@@ -218,5 +221,5 @@ class MatchingMutation:
         def write(s, viewer):
             return service.undo(s, viewer, pk_of(input.payment_id, "Payment", "paymentId"), input.reason)
 
-        node, errors = await mutate(info, Permission.MATCH, write, _payment)
+        node, errors = await mutate(info, Permission.MATCH, write, _present_payment)
         return MatchUndoPayload(payment=node, user_errors=errors)

@@ -16,7 +16,16 @@ from arapi.auth.roles import Permission
 from arapi.customers import service as customer_service
 from arapi.graphql.common import mutate, pk_of
 from arapi.graphql.errors import UserError
-from arapi.graphql.nodes import Allocation, Customer, Invoice, Payment, Schedule
+from arapi.graphql.nodes import (
+    Allocation,
+    Customer,
+    Invoice,
+    Payment,
+    Schedule,
+    invoice_node,
+    payment_node,
+    schedule_nodes,
+)
 from arapi.graphql.scalars import CurrencyCode, MoneyInput
 from arapi.invoices import service as invoice_service
 from arapi.ledger import service as ledger
@@ -24,8 +33,6 @@ from arapi.payments import service as payment_service
 from arapi.repositories import allocations as allocation_repo
 from arapi.repositories import customers as customer_repo
 from arapi.repositories import invoices as invoice_repo
-from arapi.repositories import payments as payment_repo
-from arapi.repositories import schedules as schedule_repo
 from arapi.schedules import service as schedule_service
 
 
@@ -35,11 +42,11 @@ def _money_parts(value: MoneyInput, *field: str) -> tuple[Decimal, str]:
 
 
 def _invoice(session, viewer, invoice) -> Invoice:
-    return Invoice.from_row(invoice_repo.get_row(session, viewer.organization_id, invoice.id))
+    return invoice_node(session, viewer, invoice.id)
 
 
 def _payment(session, viewer, payment) -> Payment:
-    return Payment.from_row(payment_repo.get_row(session, viewer.organization_id, payment.id))
+    return payment_node(session, viewer, payment.id)
 
 
 # ------------------------------------------------------------------ customers
@@ -364,7 +371,7 @@ class Mutation:
             info,
             Permission.WRITE_LEDGER,
             write,
-            lambda s, v, i: Invoice.from_row(invoice_repo.get_row(s, v.organization_id, i)),
+            invoice_node,
         )
         return InvoiceWriteOffPayload(invoice=node, user_errors=errors)
 
@@ -506,9 +513,7 @@ class Mutation:
                 ],
             )
 
-        def present(s, v, schedule):
-            items = schedule_repo.installments_for(s, [schedule.id])[schedule.id]
-            return Schedule.from_model(schedule, sum(i.amount_minor for i in items))
-
-        node, errors = await mutate(info, Permission.WRITE_LEDGER, write, present)
+        node, errors = await mutate(
+            info, Permission.WRITE_LEDGER, write, lambda s, v, schedule: schedule_nodes(s, [schedule])[0]
+        )
         return ScheduleCreatePayload(schedule=node, user_errors=errors)

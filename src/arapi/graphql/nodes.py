@@ -22,6 +22,7 @@ from arapi.graphql.relay import Connection, Node, to_global_id
 from arapi.graphql.scalars import CurrencyCode, Money
 from arapi.repositories import invoices as invoice_repo
 from arapi.repositories import payments as payment_repo
+from arapi.repositories import schedules as schedule_repo
 from arapi.repositories.balances import days_past_due
 
 if TYPE_CHECKING:
@@ -396,9 +397,9 @@ class Payment(Node):
     async def proposal_history(
         self, info: Info
     ) -> list[Annotated[MatchProposal, strawberry.lazy("arapi.graphql.matching")]]:
-        from arapi.graphql.matching import payment_proposals
+        from arapi.graphql.matching import ALL_STATUSES, payment_proposals
 
-        return await payment_proposals(info, self, ("pending", "applied", "confirmed", "rejected", "superseded", "undone"))
+        return await payment_proposals(info, self, ALL_STATUSES)
 
 
 @strawberry.type(
@@ -588,3 +589,20 @@ def viewer_node(info: Info) -> Viewer:
         actor=v.actor,
         read_only=v.read_only,
     )
+
+
+# ------------------------------------------------------------------ presenting written rows
+
+
+def invoice_node(session, viewer, invoice_id: int) -> Invoice:
+    return Invoice.from_row(invoice_repo.get_row(session, viewer.organization_id, invoice_id))
+
+
+def payment_node(session, viewer, payment_id: int) -> Payment:
+    return Payment.from_row(payment_repo.get_row(session, viewer.organization_id, payment_id))
+
+
+def schedule_nodes(session, rows) -> list[Schedule]:
+    """Schedules with their totals (the sum of their installments), in the order given."""
+    items = schedule_repo.installments_for(session, [r.id for r in rows])
+    return [Schedule.from_model(r, sum(i.amount_minor for i in items[r.id])) for r in rows]

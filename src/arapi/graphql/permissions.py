@@ -75,10 +75,7 @@ class HasPermission(BasePermission):
         self.message = f"this API key's role may not {permission.value.replace('_', ' ')}"
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        viewer = viewer_of(info)
-        if viewer is None:
-            raise Unauthenticated(getattr(info.context, "auth_problem", None))
-        return viewer.can(self.permission)
+        return require_viewer(info).can(self.permission)
 
 
 def permission_extension(*permissions: Permission) -> PermissionExtension:

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError, CommonErrorCode
 from arapi.graphql import loaders
-from arapi.graphql.common import OrderDirection, pk_of, read, today
+from arapi.graphql.common import OrderDirection, page_request, pk_of, read, today
 from arapi.graphql.nodes import (
     Customer,
     Invoice,
@@ -21,13 +21,13 @@ from arapi.graphql.nodes import (
     Payment,
     Schedule,
     Viewer,
+    schedule_nodes,
     viewer_node,
 )
 from arapi.graphql.permissions import require, require_viewer
 from arapi.graphql.relay import (
     Connection,
     Node,
-    PageRequest,
     build_connection,
     from_global_id,
 )
@@ -40,16 +40,9 @@ from arapi.repositories import schedules as schedule_repo
 
 def _scope(viewer, customer_pk: int | None) -> list[int] | None:
     """The customer ids a list may show: a partner's grants, narrowed to one customer if asked."""
-    allowed = viewer.customer_ids
     if customer_pk is None:
-        return None if allowed is None else sorted(allowed)
-    if allowed is not None and customer_pk not in allowed:
-        return []
-    return [customer_pk]
-
-
-def _page(info: Info, first, after, last, before) -> PageRequest:
-    return PageRequest.from_args(first, after, last, before, info.context.settings.max_page_size)
+        return None if viewer.customer_ids is None else sorted(viewer.customer_ids)
+    return [customer_pk] if viewer.sees_customer(customer_pk) else []
 
 
 # ------------------------------------------------------------------ invoices
@@ -68,7 +61,7 @@ async def invoice_connection(
     viewer = require_viewer(info)  # partners too: _scope narrows them to their customers
     f = filter or InvoiceFilter()
     order = order_by or InvoiceOrder()
-    page = _page(info, first, after, last, before)
+    page = page_request(info, first, after, last, before)
     if f.customer_id is not None:
         customer_pk = pk_of(f.customer_id, "Customer", "filter", "customerId")
     criteria = invoice_repo.InvoiceFilter(
@@ -141,7 +134,7 @@ async def customer_connection(
     viewer = require_viewer(info)
     f = filter or CustomerFilter()
     order = order_by or CustomerOrder()
-    page = _page(info, first, after, last, before)
+    page = page_request(info, first, after, last, before)
     criteria = customer_repo.CustomerFilter(
         ids=_scope(viewer, None), search=f.search, currency=f.currency, country=f.country
     )
@@ -206,7 +199,7 @@ async def payment_connection(
     viewer = require(info, Permission.READ_ALL)
     f = filter or PaymentFilter()
     order = order_by or PaymentOrder()
-    page = _page(info, first, after, last, before)
+    page = page_request(info, first, after, last, before)
     if f.customer_id is not None:
         customer_pk = pk_of(f.customer_id, "Customer", "filter", "customerId")
     criteria = payment_repo.PaymentFilter(
@@ -258,7 +251,7 @@ async def schedule_connection(
 ) -> Connection[Schedule]:
     viewer = require(info, Permission.READ_ALL)
     f = filter or ScheduleFilter()
-    page = _page(info, first, after, last, before)
+    page = page_request(info, first, after, last, before)
     customer_pk = pk_of(f.customer_id, "Customer", "filter", "customerId")
     criteria = schedule_repo.ScheduleFilter(
         customer_ids=None if customer_pk is None else [customer_pk], active_only=bool(f.active)
@@ -274,16 +267,11 @@ async def schedule_connection(
             before=page.before,
             forward=not page.backward,
         )
-        items = schedule_repo.installments_for(s, [r.id for r in rows])
-        return [(r, sum(i.amount_minor for i in items[r.id])) for r in rows], has_more
+        return schedule_nodes(s, rows), has_more
 
-    rows, has_more = await read(info, fetch)
+    nodes, has_more = await read(info, fetch)
     return build_connection(
-        rows,
-        page,
-        key_of=lambda r: (r[0].id,),
-        to_node=lambda r: Schedule.from_model(*r),
-        has_more=has_more,
+        nodes, page, key_of=lambda n: (n.pk,), to_node=lambda n: n, has_more=has_more
     )
 
 
@@ -295,6 +283,8 @@ NODE_LOADERS = {
     "Invoice": loaders.invoices,
     "Payment": loaders.payments,
     "Allocation": loaders.allocations,
+    "Schedule": loaders.schedules,
+    "BankStatement": loaders.statements,
 }
 
 
@@ -304,29 +294,8 @@ async def resolve_node(info: Info, gid: str) -> Node | None:
         type_name, pk = from_global_id(gid)
     except ArapiError:
         return None
-    if type_name == "Schedule":
-        return await _schedule(info, pk)
-    if type_name == "BankStatement":
-        from arapi.graphql.statements import load_statement
-
-        return None if require_viewer(info).read_only else await load_statement(info, pk)
     loader = NODE_LOADERS.get(type_name)
     return None if loader is None else await loader(info).load(pk)
-
-
-async def _schedule(info: Info, pk: int) -> Schedule | None:
-    viewer = require_viewer(info)
-    if viewer.read_only:
-        return None
-
-    def fetch(s):
-        row = schedule_repo.get(s, viewer.organization_id, pk)
-        if row is None:
-            return None
-        items = schedule_repo.installments_for(s, [pk])[pk]
-        return Schedule.from_model(row, sum(i.amount_minor for i in items))
-
-    return await read(info, fetch)
 
 
 @strawberry.type

@@ -11,10 +11,11 @@ from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError
-from arapi.graphql.common import money, mutate, read
+from arapi.graphql import loaders
+from arapi.graphql.common import money, mutate, page_request, read
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.permissions import require
-from arapi.graphql.relay import Connection, Node, PageRequest, build_connection, to_global_id
+from arapi.graphql.relay import Connection, Node, build_connection, to_global_id
 from arapi.graphql.scalars import CurrencyCode, Money
 from arapi.imports import statements as statement_import
 from arapi.repositories import statements as repo
@@ -86,7 +87,7 @@ class BankStatement(Node):
         description="The entries written from this statement (lines seen before are not repeated)."
     )
     async def entries(self, info: Info) -> list[StatementEntry]:
-        rows = await read(info, lambda s: repo.entries_for(s, [self.pk])[self.pk])
+        rows = await loaders.statement_entries(info).load(self.pk)
         return [
             StatementEntry(
                 booking_date=e.booking_date,
@@ -128,12 +129,6 @@ class BankStatementImportPayload:
     user_errors: list[UserError]
 
 
-async def load_statement(info: Info, pk: int) -> BankStatement | None:
-    viewer = require(info, Permission.READ_ALL)
-    found = await read(info, lambda s: repo.get_many(s, viewer.organization_id, [pk]).get(pk))
-    return None if found is None else BankStatement.from_model(found)
-
-
 @strawberry.type
 class StatementQuery:
     @strawberry.field(description="Imported bank statements, newest first.")
@@ -146,9 +141,7 @@ class StatementQuery:
         before: str | None = None,
     ) -> Connection[BankStatement]:
         viewer = require(info, Permission.READ_ALL)
-        page = PageRequest.from_args(
-            first, after, last, before, info.context.settings.max_page_size
-        )
+        page = page_request(info, first, after, last, before)
         rows, has_more = await read(
             info,
             lambda s: repo.page(
@@ -214,14 +207,12 @@ class StatementMutation:
         if errors:
             return _empty(errors)
         result, nodes = outcome
-        summary = result.to_json()
+        summary = result.summary
         return BankStatementImportPayload(
             statements=nodes,
             duplicate=result.duplicate,
             entry_count=summary.get("entryCount", 0),
-            new_entries=0
-            if result.duplicate and "newEntries" not in summary
-            else summary.get("newEntries", 0),
+            new_entries=summary.get("newEntries", 0),
             payments_created=summary.get("paymentsCreated", 0),
             warnings=summary.get("warnings", []),
             user_errors=[],
