@@ -193,7 +193,7 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
         with (
             _database(settings).write() as session,
             click.progressbar(
-                length=total, label="importing", file=sys.stderr if show_bar else _Null()
+                length=total, label="importing", file=sys.stderr, hidden=not show_bar
             ) as bar,
         ):
             viewer = _viewer_for(session, org_name)
@@ -291,19 +291,6 @@ def match(statement_id: int | None, org_name: str | None, as_json: bool) -> None
     )
 
 
-class _Null:
-    """A file that swallows the progress bar when it should not show."""
-
-    def write(self, _text: str) -> None:
-        pass
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
 @main.group(help="Demonstration data.")
 def demo() -> None:
     pass
@@ -343,11 +330,9 @@ def schema_export() -> None:
 
 @main.command(help="List the loaded plugins and what they provide.")
 def plugins() -> None:
-    from arapi.plugin import PluginHost
-
     settings = _settings()
     try:
-        host = PluginHost.from_entry_points(settings.disabled_plugins)
+        host = _plugins(settings)
         statement = host.statement_parsers()
         invoice = host.invoice_parsers()
     except ArapiError as exc:

@@ -443,7 +443,8 @@ class _Buyers:
     def customer_for(self, party: Party, currency: str) -> Customer:
         customer = self._seen.get(party)
         if customer is None:
-            customer = self._find(party) or self._create(party, currency)
+            ids = _legal_ids(party, self._label(party), self.warnings)
+            customer = self._find(party, ids) or self._create(party, ids, currency)
             if is_valid_iban(party.iban):
                 customer_repo.add_iban(
                     self.session,
@@ -458,9 +459,8 @@ class _Buyers:
     def _label(self, party: Party) -> str:
         return f"buyer {_clean_name(party.name)!r}" if party.name else "buyer without name"
 
-    def _find(self, party: Party) -> Customer | None:
+    def _find(self, party: Party, ids: _LegalIds) -> Customer | None:
         org = self.viewer.organization_id
-        ids = _legal_ids(party, self._label(party), self.warnings)
         found = _best_legal_match(
             customer_repo.by_legal_identity(self.session, org, ids.exact(), ids.siren), ids
         )
@@ -473,14 +473,13 @@ class _Buyers:
         name = _clean_name(party.name)
         return customer_repo.by_exact_name(self.session, org, name) if name else None
 
-    def _create(self, party: Party, currency: str) -> Customer:
+    def _create(self, party: Party, ids: _LegalIds, currency: str) -> Customer:
         name = _clean_name(party.name)
         if name is None:
             raise ArapiError(
                 ImportErrorCode.BUYER_UNKNOWN,
                 "the buyer has no name and none of its identifiers is a known customer's",
             )
-        ids = _legal_ids(party, self._label(party), [])  # warned about in _find already
         legal_id, legal_type = (ids.siren, "siren") if ids.siren else (ids.vat, "vat")
         country = None
         if party.country:

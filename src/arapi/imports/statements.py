@@ -400,9 +400,9 @@ def _record_statement(
         progress(len(chunk))
     # The file's "statement.imported" event records these payments: each one links to
     # its statement entry (and so to the import), which keeps bulk imports fast.
-    payments = _payments_for(org, viewer, fresh, entry_ids)
+    payments = _payments_for(org, fresh, entry_ids, now)
     repo.insert_rows(session, Payment, payments)
-    returns = _returns_for(session, org, fresh, entry_ids)
+    returns = _returns_for(session, org, fresh, entry_ids, now)
     repo.insert_rows(session, PaymentReturn, returns)
     payments_made, returns_made = len(payments), len(returns)
     return {
@@ -474,10 +474,9 @@ def _detail_json(detail: TransactionDetail) -> dict:
     return out
 
 
-def _payments_for(org: int, viewer: Viewer, fresh, entry_ids: list[int]) -> list[dict]:
+def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> list[dict]:
     """Booked credits become unapplied payments; a batch credit whose details add up gives one per detail."""
     out = []
-    now = utcnow()
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
         if minor <= 0 or line.reversal or (line.status or "BOOK") in UNBOOKED:
             continue
@@ -516,7 +515,9 @@ def _payer_iban(value: str | None) -> str | None:
     return value.replace(" ", "").upper() if is_valid_iban(value) else None
 
 
-def _returns_for(session: Session, org: int, fresh, entry_ids: list[int]) -> list[dict]:
+def _returns_for(
+    session: Session, org: int, fresh, entry_ids: list[int], now: datetime
+) -> list[dict]:
     """Debits carrying a SEPA return reason are returns of the payment with the same end-to-end id."""
     candidates = []
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
@@ -542,7 +543,7 @@ def _returns_for(session: Session, org: int, fresh, entry_ids: list[int]) -> lis
             "currency": cur,
             "reason_code": (reason or "")[:10] or None,
             "end_to_end_id": _clip(e2e, 100),
-            "created_at": utcnow(),
+            "created_at": now,
         }
         for entry_id, amount, cur, reason, e2e in candidates
     ]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from arapi.matching.allocation import nominal_discount
 from arapi.matching.model import CustomerProfile, OpenItem
 from arapi.matching.text import (
     NumberKeys,
@@ -291,19 +292,6 @@ class PayerIndex:
         return scores
 
 
-def name_similarity(query: str, candidate: str) -> int:
-    """0..100: word order does not matter, nor a name the bank truncated."""
-    score = fuzz.token_sort_ratio(query, candidate)
-    if len(query) >= 12 and len(candidate) > len(query):
-        # Banks cut names at 32, 35 or 70 characters: compare with the same prefix.
-        score = max(score, fuzz.ratio(query, candidate[: len(query)]))
-    if score < 100:
-        # A name missing words the other has ("ACME" / "ACME INDUSTRIES") is
-        # weaker evidence than the same name, whatever token_set_ratio says.
-        score = max(score, int(fuzz.token_set_ratio(query, candidate) * 0.9))
-    return int(round(score))
-
-
 # --------------------------------------------------------------- books
 
 
@@ -341,7 +329,7 @@ class CustomerBook:
             if tail:
                 self.by_tail[tail].append(iid)
             if item.discount_bp and item.discount_days is not None and open_minor > 0:
-                discount = (item.total_minor * item.discount_bp + 5000) // 10000
+                discount = nominal_discount(item)
                 self.discount_of[iid] = discount
                 self.by_discounted[open_minor - discount].append(iid)
             self.by_due.append((item.due_date.toordinal(), iid))

@@ -209,7 +209,7 @@ def _book(
     session: Session, viewer: Viewer, payment: Payment, proposal: Proposal, *, author: str
 ) -> None:
     """Allocations for a proposal; a credit-note line first gives its credit to the invoices it offsets."""
-    lines = [ProposalLine(**ln) if isinstance(ln, dict) else ln for ln in proposal.lines]
+    lines = proposal.lines
     notes = [ln for ln in lines if ln.amount_minor < 0]
     invoices = [ln for ln in lines if ln.amount_minor >= 0]
     cash = {ln.invoice_id: ln.amount_minor for ln in invoices}
@@ -251,9 +251,8 @@ def _book(
 # ------------------------------------------------------------------ review decisions
 
 
-def confirm(session: Session, viewer: Viewer, proposal_id: int) -> Payment:
-    """Apply a proposal a person chose, and learn the payer's IBAN and name for next time."""
-    viewer.require(Permission.MATCH)
+def _pending(session: Session, viewer: Viewer, proposal_id: int) -> MatchProposal:
+    """The proposal, locked, when it still waits for a decision."""
     row = repo.proposal(session, viewer.organization_id, proposal_id, lock=True)
     if row is None:
         raise NotFound("proposal", ["proposalId"])
@@ -261,6 +260,13 @@ def confirm(session: Session, viewer: Viewer, proposal_id: int) -> Payment:
         raise ArapiError(
             MatchingErrorCode.PROPOSAL_NOT_PENDING, f"this proposal is {row.status}", ["proposalId"]
         )
+    return row
+
+
+def confirm(session: Session, viewer: Viewer, proposal_id: int) -> Payment:
+    """Apply a proposal a person chose, and learn the payer's IBAN and name for next time."""
+    viewer.require(Permission.MATCH)
+    row = _pending(session, viewer, proposal_id)
     payment = payment_repo.lock(session, viewer.organization_id, row.payment_id)
     proposal = Proposal(
         customer_id=row.customer_id,
@@ -294,13 +300,7 @@ def reject(
     session: Session, viewer: Viewer, proposal_id: int, reason: str | None = None
 ) -> MatchProposal:
     viewer.require(Permission.MATCH)
-    row = repo.proposal(session, viewer.organization_id, proposal_id, lock=True)
-    if row is None:
-        raise NotFound("proposal", ["proposalId"])
-    if row.status != "pending":
-        raise ArapiError(
-            MatchingErrorCode.PROPOSAL_NOT_PENDING, f"this proposal is {row.status}", ["proposalId"]
-        )
+    row = _pending(session, viewer, proposal_id)
     row.status, row.decided_by, row.decided_at = "rejected", viewer.actor, utcnow()
     audit.record(
         session,

@@ -67,11 +67,6 @@ def digits_of(text: str) -> str:
     return "".join(_DIGIT_RUN.findall(text))
 
 
-def loose_of(text: str) -> str:
-    """Digit groups without leading zeros: "FA-2025-000123" -> "2025.123"."""
-    return ".".join(str(int(run)) for run in _DIGIT_RUN.findall(text))
-
-
 @dataclass(frozen=True, slots=True)
 class NumberKeys:
     compact: str

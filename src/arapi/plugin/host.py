@@ -39,6 +39,10 @@ HOOK_NAMES = frozenset(
 _DISABLE_HINT = "(set ARAPI_DISABLED_PLUGINS={name} to skip it)"
 
 
+#: How much of a file the host hands to each parser's sniff().
+SNIFF_BYTES = 64 * 1024
+
+
 class PluginErrorCode(ErrorCode):
     PLUGIN_LOAD_FAILED = "PLUGIN_LOAD_FAILED"  # import, registration or hook call failed
     DUPLICATE_FORMAT = "DUPLICATE_FORMAT"  # two parsers claim one format key
@@ -240,7 +244,7 @@ class PluginHost:
                     ParseErrorCode.UNKNOWN_FORMAT,
                     f"unknown format {explicit!r}; known: {', '.join(sorted(parsers)) or 'none'}",
                 ) from None
-        head = data[: 64 * 1024]
+        head = data[:SNIFF_BYTES]
         hits = []
         for key, parser in parsers.items():
             try:

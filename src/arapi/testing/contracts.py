@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arapi.plugin import types as boundary
+from arapi.plugin.host import SNIFF_BYTES
 from arapi.plugin.providers import InvoiceParser, StatementParser
 from arapi.plugin.types import InvoiceFile, ParseError, StatementFile
 
-SNIFF_BYTES = 64 * 1024  # what the host passes to sniff()
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 _GARBAGE = [
