@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 DEFAULT_DATABASE_URL = "sqlite:///./arapi.db"
@@ -45,7 +45,6 @@ class Settings:
     # Cash application: proposals at or above this confidence are applied automatically.
     auto_apply_confidence: Decimal = Decimal("0.95")
     default_org: str = "default"
-    extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,13 +52,15 @@ class Settings:
             database_url=os.environ.get("ARAPI_DATABASE_URL") or DEFAULT_DATABASE_URL,
             graphiql=_flag("ARAPI_GRAPHIQL", True),
             introspection=_flag("ARAPI_INTROSPECTION", True),
-            max_query_depth=_int("ARAPI_MAX_QUERY_DEPTH", 12),
-            max_aliases=_int("ARAPI_MAX_ALIASES", 30),
-            max_tokens=_int("ARAPI_MAX_TOKENS", 5000),
-            max_nodes=_int("ARAPI_MAX_NODES", 20000),
-            max_upload_bytes=_int("ARAPI_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
-            max_unzipped_bytes=_int("ARAPI_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024),
+            max_query_depth=_int("ARAPI_MAX_QUERY_DEPTH", cls.max_query_depth),
+            max_aliases=_int("ARAPI_MAX_ALIASES", cls.max_aliases),
+            max_tokens=_int("ARAPI_MAX_TOKENS", cls.max_tokens),
+            max_nodes=_int("ARAPI_MAX_NODES", cls.max_nodes),
+            max_upload_bytes=_int("ARAPI_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_unzipped_bytes=_int("ARAPI_MAX_UNZIPPED_BYTES", cls.max_unzipped_bytes),
             disabled_plugins=_list("ARAPI_DISABLED_PLUGINS"),
-            auto_apply_confidence=Decimal(os.environ.get("ARAPI_AUTO_APPLY_CONFIDENCE", "0.95")),
-            default_org=os.environ.get("ARAPI_DEFAULT_ORG", "default"),
+            auto_apply_confidence=Decimal(
+                os.environ.get("ARAPI_AUTO_APPLY_CONFIDENCE", str(cls.auto_apply_confidence))
+            ),
+            default_org=os.environ.get("ARAPI_DEFAULT_ORG", cls.default_org),
         )

@@ -114,10 +114,3 @@ def create(
         session, viewer, "customer.created", "customer", customer.id, name=name, source=source
     )
     return customer
-
-
-def get(session: Session, viewer: Viewer, customer_id: int) -> Customer | None:
-    customer = repo.get(session, viewer.organization_id, customer_id)
-    if customer is None or not viewer.sees_customer(customer.id):
-        return None
-    return customer

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arapi.models import Allocation
+from arapi.repositories.balances import SETTLED
 
 
 def add(session: Session, allocation: Allocation) -> Allocation:
@@ -84,15 +85,6 @@ def for_invoices(
     return out
 
 
-def reversed_ids(session: Session, allocation_ids: Iterable[int]) -> set[int]:
-    ids = list(allocation_ids)
-    if not ids:
-        return set()
-    return set(
-        session.scalars(select(Allocation.reverses_id).where(Allocation.reverses_id.in_(ids)))
-    )
-
-
 def paid_by_installment(session: Session, installment_ids: Iterable[int]) -> dict[int, int]:
     ids = list(installment_ids)
     if not ids:
@@ -100,9 +92,7 @@ def paid_by_installment(session: Session, installment_ids: Iterable[int]) -> dic
     stmt = (
         select(
             Allocation.installment_id,
-            func.sum(
-                Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor
-            ),
+            func.sum(SETTLED),
         )
         .where(Allocation.installment_id.in_(ids))
         .group_by(Allocation.installment_id)

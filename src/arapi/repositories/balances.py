@@ -31,11 +31,15 @@ def _settled(column):
     )
 
 
+#: What an allocation settles on its invoice: cash, early-payment discount and write-off.
+SETTLED = Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor
+
+
 class InvoiceBalance:
     """Column expressions for an invoice's open amount, write-offs and status."""
 
     def __init__(self) -> None:
-        settled = _settled(Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor)
+        settled = _settled(SETTLED)
         used = (
             select(func.coalesce(func.sum(Allocation.amount_minor), 0))
             .where(Allocation.credit_note_id == Invoice.id)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from arapi.models import Allocation, Invoice, InvoiceTaxLine
 from arapi.repositories import paging
-from arapi.repositories.balances import InvoiceBalance
+from arapi.repositories.balances import SETTLED, InvoiceBalance
 
 
 @dataclass(frozen=True)
@@ -170,12 +170,7 @@ def has_net_allocations(session: Session, invoice_id: int) -> bool:
     """True while allocations (not reversed) settle this invoice or use this credit note."""
     settled = session.scalar(
         select(
-            func.coalesce(
-                func.sum(
-                    Allocation.amount_minor + Allocation.discount_minor + Allocation.writeoff_minor
-                ),
-                0,
-            )
+            func.coalesce(func.sum(SETTLED), 0)
         ).where(Allocation.invoice_id == invoice_id)
     )
     used = session.scalar(
