@@ -102,7 +102,7 @@ def _message_namespace(data: bytes) -> tuple[str | None, str | None]:
     try:
         starts = safexml.iterparse(data[:_PEEK_BYTES], events=("start",))
         for depth, (_event, element) in enumerate(starts):
-            namespace, name = _split(element.tag)
+            namespace, name = safexml.namespace(element), safexml.localname(element)
             if name in MESSAGES:  # "{}Ntry" is an exact no-namespace tag
                 return namespace, element.prefix
             if depth >= 2:
@@ -201,7 +201,7 @@ class _Document:
             return
         if message is None:
             raise ParseError(ParseErrorCode.UNKNOWN_FORMAT, "not a camt message")
-        namespace, name = _split(message.tag)
+        namespace, name = safexml.namespace(message), safexml.localname(message)
         if name not in MESSAGES:
             raise ParseError(
                 ParseErrorCode.UNKNOWN_FORMAT, f"not a camt.052/053/054 message: <{name}>"
@@ -230,16 +230,6 @@ class _Document:
                 f"the {self.format} message holds no {self.container} element",
             )
         return StatementFile(statements=tuple(self.statements), warnings=tuple(self.warnings))
-
-
-def _split(tag) -> tuple[str, str]:
-    """(namespace, local name) of a tag; libxml2 lets odd names such as ":x" through."""
-    if not isinstance(tag, str):
-        return "", ""
-    if tag.startswith("{"):
-        namespace, _, name = tag[1:].partition("}")
-        return namespace, name
-    return "", tag
 
 
 def _release(element: etree._Element) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from arapi.plugin.types import ParseError, ParseErrorCode
 
 SEPARATORS = (";", ",", "\t", "|")
-SEPARATOR_NAMES = {";": "semicolon", ",": "comma", "\t": "tab", "|": "pipe"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from arapi_einvoice.checks import ZERO, Line
 from arapi_einvoice.document import Draft
 from arapi_einvoice.kinds import kind_of
 from arapi_einvoice.parties import PartyIds
+from arapi_einvoice.reading import DraftReader
 from arapi_einvoice.tree import attribute, child, child_text, children, descend, text
 
 CII_NAMESPACE = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
@@ -85,7 +86,7 @@ def _is_true(indicator: etree._Element | None) -> bool:
     return (child_text(indicator, "Indicator") or "").lower() in ("true", "1")
 
 
-class _CiiReader:
+class _CiiReader(DraftReader):
     def __init__(self, root: etree._Element):
         self.root = root
         self.draft = Draft(syntax="CII", amount_due_optional=namespace(root) == ZUGFERD1_NAMESPACE)
@@ -123,15 +124,6 @@ class _CiiReader:
 
     # ------------------------------------------------------------ values
 
-    def _money(self, element: etree._Element | None, what: str) -> Decimal | None:
-        value = values.amount(text(element), what)
-        given = attribute(element, "currencyID")
-        if value is not None and given is not None and given.upper() != self.draft.currency:
-            self.warnings.append(
-                f"{what} is given in {given}, not the invoice currency {self.draft.currency}"
-            )
-        return value
-
     def _due_date(self, settlement: etree._Element | None):
         for due in descend(
             settlement, "SpecifiedTradePaymentTerms", "DueDateDateTime", "DateTimeString"
@@ -147,15 +139,7 @@ class _CiiReader:
             "PayeePartyCreditorFinancialAccount",
             "IBANID",
         )
-        for element in descend(settlement, *path):
-            raw = text(element)
-            if raw is None:
-                continue
-            found = values.iban(raw)
-            if found is not None:
-                return found
-            self.warnings.append(f"seller account {raw!r} is not a valid IBAN: not kept")
-        return None
+        return self._first_iban(descend(settlement, *path))
 
     # ------------------------------------------------------------ parties
 

@@ -35,6 +35,7 @@ from arapi_einvoice.checks import ZERO, Line
 from arapi_einvoice.document import Draft
 from arapi_einvoice.kinds import kind_of
 from arapi_einvoice.parties import PartyIds
+from arapi_einvoice.reading import DraftReader
 from arapi_einvoice.tree import attribute, child, child_text, children, descend, text
 
 INVOICE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -58,7 +59,7 @@ def read_ubl(root: etree._Element) -> Draft:
     return _UblReader(root).read()
 
 
-class _UblReader:
+class _UblReader(DraftReader):
     def __init__(self, root: etree._Element):
         self.root = root
         self.credit_note = localname(root) == "CreditNote"
@@ -88,15 +89,6 @@ class _UblReader:
         draft.totals.lines = [self._line(line, n) for n, line in enumerate(lines, 1)]
         return draft
 
-    def _money(self, element: etree._Element | None, what: str) -> Decimal | None:
-        value = values.amount(text(element), what)
-        given = attribute(element, "currencyID")
-        if value is not None and given is not None and given.upper() != self.draft.currency:
-            self.warnings.append(
-                f"{what} is given in {given}, not the invoice currency {self.draft.currency}"
-            )
-        return value
-
     def _due_date(self):
         found = values.iso_date(child_text(self.root, "DueDate"), "DueDate")
         if found is not None:
@@ -108,15 +100,7 @@ class _UblReader:
         return None
 
     def _iban(self) -> str | None:
-        for element in descend(self.root, "PaymentMeans", "PayeeFinancialAccount", "ID"):
-            raw = text(element)
-            if raw is None:
-                continue
-            found = values.iban(raw)
-            if found is not None:
-                return found
-            self.warnings.append(f"seller account {raw!r} is not a valid IBAN: not kept")
-        return None
+        return self._first_iban(descend(self.root, "PaymentMeans", "PayeeFinancialAccount", "ID"))
 
     def _party(self, party: etree._Element | None) -> PartyIds:
         name = child_text(party, "PartyLegalEntity", "RegistrationName")

@@ -43,7 +43,6 @@ COLUMNS = (
     "Idevise",
 )
 # Montant + Sens may stand for Debit + Credit (A47 A-1); Sens is D/C or +1/-1.
-SIGNED_COLUMNS = ("Montant", "Sens")
 SEPARATOR_NAMES = {"|": "pipe", "\t": "tab"}
 
 MAX_INTEGER_DIGITS = 15
