@@ -125,3 +125,23 @@ def test_nodes_load_in_one_batch(many):
         assert [n["id"] for n in found] == ids[:size]
         counts[size] = len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
     assert counts[5] == counts[60], counts
+
+
+def _selects(api, query: str, variables: dict) -> int:
+    """SELECT statements one request runs."""
+    statements = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        statements.append(statement)
+
+    event.listen(api.db.engine, "before_cursor_execute", record)
+    try:
+        api.ok(query, variables)
+    finally:
+        event.remove(api.db.engine, "before_cursor_execute", record)
+    return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+
+def test_payment_proposals_load_in_one_batch(many):
+    query = "query($n: Int) { payments(first: $n) { nodes { id proposals { id } proposalHistory { id } } } }"
+    assert _selects(many, query, {"n": 3}) == _selects(many, query, {"n": 30})
