@@ -20,7 +20,7 @@ from arapi.errors import ArapiError, CommonErrorCode
 MAX_LENGTH = 25
 MAX_BASE_LENGTH = 21
 
-_BASE_CHARS = re.compile(r"[0-9A-Z]{1,21}")
+_BASE_CHARS = re.compile(rf"[0-9A-Z]{{1,{MAX_BASE_LENGTH}}}")
 # Where a reference may start: "RF" + 2 check digits, not inside a longer word.
 _START = re.compile(r"(?<![0-9A-Z])RF[\s\-]?[0-9]{2}")
 # What may follow, in printed groups ("RF18 5390 0754 7034").
@@ -47,6 +47,11 @@ def is_valid(ref: str | None) -> bool:
     if not 2 <= int(compact[2:4]) <= 98:
         return False
     return iso11649.is_valid(compact)
+
+
+def is_base(text: str) -> bool:
+    """True when ``text`` can be the part of a reference after its check digits (1..21 of A-Z, 0-9)."""
+    return _BASE_CHARS.fullmatch(text) is not None
 
 
 def generate(base: str) -> str:

@@ -226,6 +226,16 @@ def test_invoice_gets_a_valid_rf_reference_and_due_date_from_terms(db, ledger_se
     assert inv1.due_date == date(2025, 2, 14)  # 15 Jan + 30 days (default terms)
 
 
+def test_an_invoice_number_with_accented_letters_gets_a_reference_from_its_id(db, ledger_setup):
+    from arapi import rf
+
+    viewer, customer, *_ = ledger_setup
+    with db.write() as s:
+        invoice = make_invoice(s, viewer, customer.id, "FAÉ-2025-1", total="10.00")
+    assert rf.is_valid(invoice.payment_reference)
+    assert rf.base_of(invoice.payment_reference) == f"{invoice.organization_id}X{invoice.id}"
+
+
 def test_schedule_installments_must_add_up_and_take_payments(db, ledger_setup):
     viewer, customer, inv1, inv2, pay = ledger_setup
     with pytest.raises(ArapiError) as err, db.write() as s:

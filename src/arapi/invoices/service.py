@@ -175,7 +175,7 @@ def create(
 def creditor_reference_for(invoice: Invoice) -> str:
     """An ISO 11649 reference printed on the invoice: from its number when it fits, else its id."""
     base = "".join(ch for ch in invoice.number.upper() if ch.isalnum())
-    if not base or len(base) > 21:
+    if not rf.is_base(base):  # empty, too long, or letters outside A-Z ("É")
         base = f"{invoice.organization_id}X{invoice.id}"
     return rf.generate(base)
 
