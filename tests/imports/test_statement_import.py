@@ -91,6 +91,19 @@ def test_credits_become_payments_and_reimport_is_a_duplicate(db, plugins):
     assert again.duplicate and count(db, StatementEntry) == 2 and count(db, ImportFile) == 1
 
 
+def test_long_filename_and_account_are_clipped_to_their_columns(db, plugins):
+    viewer = make_org(db)
+    long_account = "X" * 90
+    data = camt([("L1", "5.00", "CRDT", "E2E-L", None)], "105.00").replace(
+        b"<Id><IBAN>FR7630006000011234567890189</IBAN></Id>", f"<Id><Othr><Id>{long_account}</Id></Othr></Id>".encode()
+    )
+    result = do_import(db, viewer, plugins, data, filename="s" * 400 + ".xml")
+    assert result.summary["newEntries"] == 1
+    with db.read() as s:
+        assert s.scalar(select(ImportFile.filename)) == "s" * 300
+        assert s.scalar(select(BankStatement.account)) == long_account[:70]
+
+
 def test_overlapping_statement_writes_only_new_lines(db, plugins):
     viewer = make_org(db)
     do_import(db, viewer, plugins, camt([("A1", "50.00", "CRDT", "E1", None)], "150.00"))

@@ -298,7 +298,7 @@ def record(
             organization_id=org,
             kind=KIND,
             format=",".join(formats)[:30],
-            filename=upload.filename,
+            filename=_clip(upload.filename, 300),
             sha256=upload.sha256,
             size=upload.size,
             actor=viewer.actor,
@@ -358,7 +358,7 @@ def _record_statement(
             organization_id=org,
             import_file_id=import_file_id,
             format=st.format,
-            account=st.account,
+            account=_clip(st.account, 70),
             currency=currency,
             statement_ref=st.statement_id,
             opening_balance_minor=None
