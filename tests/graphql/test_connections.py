@@ -145,3 +145,14 @@ def _selects(api, query: str, variables: dict) -> int:
 def test_payment_proposals_load_in_one_batch(many):
     query = "query($n: Int) { payments(first: $n) { nodes { id proposals { id } proposalHistory { id } } } }"
     assert _selects(many, query, {"n": 3}) == _selects(many, query, {"n": 30})
+
+
+def test_a_cursor_of_another_ordering_is_invalid_input(many):
+    by_created = "{ customers(first: 2, orderBy: {field: CREATED}) { pageInfo { endCursor } } }"
+    cursor = many.ok(by_created)["customers"]["pageInfo"]["endCursor"]
+    for other in ("{field: NAME}", "{field: NAME, direction: DESC}"):
+        body = many.post(
+            f"query($c: String) {{ customers(first: 2, after: $c, orderBy: {other}) {{ nodes {{ name }} }} }}",
+            {"c": cursor},
+        )
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT", body

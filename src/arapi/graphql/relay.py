@@ -6,8 +6,8 @@ How a list field uses it (the repository owns the SQL, this module the paging)::
     @strawberry.field
     def customers(self, info: Info, first: int | None = None, after: str | None = None,
                   last: int | None = None, before: str | None = None) -> Connection[Customer]:
-        page = PageRequest.from_args(first, after, last, before, kinds=(str, int))
-        rows, has_more = customer_repository.page(session, viewer.organization_id, page)
+        page = page_request(info, first, after, last, before)    # arapi.graphql.common
+        rows, has_more = await read(info, lambda s: customer_repository.page(s, org, page))
         return build_connection(rows, page, key_of=lambda c: (c.name, c.id),
                                 to_node=Customer.from_model, has_more=has_more)
 
@@ -26,8 +26,9 @@ calls ``build_connection(rows, page, key_of, to_node)``: it drops the extra
 row, restores list order and sets ``hasNextPage``/``hasPreviousPage`` without
 any COUNT query. The sort key must be unique (end it with the primary key) and
 NOT NULL (coalesce otherwise): comparisons with NULL are NULL in SQL.
-``kinds`` makes a cursor minted for another ordering an INVALID_INPUT error
-instead of a type error in SQL.
+``paging.fetch`` refuses a cursor minted for another ordering (another arity,
+or a value of another type than its sort column) with INVALID_INPUT; ``kinds``
+lets a caller check the same when it decodes.
 """
 
 from __future__ import annotations

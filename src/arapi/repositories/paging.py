@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+
+from arapi.errors import ArapiError, CommonErrorCode
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,30 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> Col
     return or_(*clauses)
 
 
+def _check_bound(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
+    """A cursor's values must fit this ordering's keys: one per key, each of the column's type.
+
+    A cursor made for another ordering (another field, another arity) is the
+    caller's mistake and gets INVALID_INPUT, not a failed or meaningless query.
+    """
+    wrong = ArapiError(CommonErrorCode.INVALID_INPUT, "the cursor was made for another ordering")
+    if len(values) != len(keys):
+        raise wrong
+    for key, value in zip(keys, values, strict=True):
+        kind = _python_type(key.column)
+        if value is None or kind is None:
+            continue
+        if (kind is date and isinstance(value, datetime)) or not isinstance(value, kind):
+            raise wrong
+
+
+def _python_type(column: ColumnElement[Any]) -> type | None:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
 def fetch(
     session: Session,
     stmt: Select,
@@ -50,6 +77,9 @@ def fetch(
     before: Sequence[Any] | None = None,
     forward: bool = True,
 ) -> KeysetPage:
+    for bound in (after, before):
+        if bound is not None:
+            _check_bound(keys, bound)
     if after is not None:
         stmt = stmt.where(_after(keys, after, True))
     if before is not None:
