@@ -1,7 +1,7 @@
 import pytest
 
 from arapi.customers.errors import CustomerErrorCode
-from arapi.customers.identifiers import normalize_iban, normalize_legal_id
+from arapi.customers.identifiers import compact_iban, normalize_iban, normalize_legal_id
 from arapi.errors import ArapiError
 
 
@@ -21,3 +21,11 @@ def test_ibans():
     with pytest.raises(ArapiError) as err:
         normalize_iban("FR7630006000011234567890188")
     assert err.value.code is CustomerErrorCode.INVALID_IBAN
+
+
+def test_compact_iban_drops_every_kind_of_whitespace_and_refuses_invalid_ones():
+    compact = "FR7630006000011234567890189"
+    assert compact_iban("fr76 3000\t6000 0112\u00a03456 7890 189") == compact
+    assert compact_iban(compact) == compact
+    assert compact_iban("FR7630006000011234567890188") is None  # check digits wrong
+    assert compact_iban("") is None and compact_iban(None) is None

@@ -58,14 +58,14 @@ def normalize_iban(value: str, field: str = "ibans") -> str:
         ) from None
 
 
-def is_valid_iban(value: str | None) -> bool:
+def compact_iban(value: str | None) -> str | None:
+    """The IBAN without any whitespace, upper case, when it is valid; None otherwise."""
     if not value:
-        return False
+        return None
     try:
-        IBAN(value)
+        return IBAN(value).compact
     except SchwiftyException:
-        return False
-    return True
+        return None
 
 
 @lru_cache(maxsize=1)

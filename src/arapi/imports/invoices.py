@@ -60,7 +60,7 @@ from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
 from arapi.config import Settings
 from arapi.customers import service as customer_service
-from arapi.customers.identifiers import is_valid_iban, normalize_country, normalize_legal_id
+from arapi.customers.identifiers import compact_iban, normalize_country, normalize_legal_id
 from arapi.errors import ArapiError, CommonErrorCode, MoneyErrorCode
 from arapi.imports.errors import ImportErrorCode
 from arapi.invoices import service as invoice_service
@@ -445,12 +445,12 @@ class _Buyers:
         if customer is None:
             ids = _legal_ids(party, self._label(party), self.warnings)
             customer = self._find(party, ids) or self._create(party, ids, currency)
-            if is_valid_iban(party.iban):
+            if iban := compact_iban(party.iban):
                 customer_repo.add_iban(
                     self.session,
                     self.viewer.organization_id,
                     customer.id,
-                    party.iban.replace(" ", "").upper(),
+                    iban,
                     SOURCE,
                 )
             self._seen[party] = customer

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from arapi import audit
 from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
-from arapi.customers.identifiers import is_valid_iban
+from arapi.customers.identifiers import compact_iban
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError
 from arapi.imports import archive
@@ -512,7 +512,7 @@ def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> list[
 @lru_cache(maxsize=4096)
 def _payer_iban(value: str | None) -> str | None:
     """The compact IBAN when it is valid (the same payers come back: cached)."""
-    return value.replace(" ", "").upper() if is_valid_iban(value) else None
+    return compact_iban(value)
 
 
 def _returns_for(

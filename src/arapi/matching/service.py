@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from arapi import audit
 from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
-from arapi.customers.identifiers import is_valid_iban
+from arapi.customers.identifiers import compact_iban
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError, NotFound
 from arapi.ledger import service as ledger
@@ -340,10 +340,9 @@ def learn(
     session: Session, viewer: Viewer, customer_id: int, iban: str | None, name: str | None
 ) -> None:
     """Remember how this customer pays, so the next payment matches on the first stage."""
-    if iban and is_valid_iban(iban):
-        if customer_repo.add_iban(
-            session, viewer.organization_id, customer_id, iban.replace(" ", "").upper(), "learned"
-        ):
+    compact = compact_iban(iban)
+    if compact:
+        if customer_repo.add_iban(session, viewer.organization_id, customer_id, compact, "learned"):
             audit.record(
                 session, viewer, "customer.iban_learned", "customer", customer_id, iban=iban
             )
