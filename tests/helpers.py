@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import date
 
 from arapi.auth import service as auth
 from arapi.auth.roles import Role
 from arapi.auth.viewer import Viewer
 from arapi.customers import service as customers
+from arapi.db import Database
+from arapi.errors import ArapiError
 from arapi.invoices import service as invoices
 from arapi.payments import service as payments
 
@@ -56,3 +60,39 @@ def make_payment(s, viewer, amount="100.00", currency="EUR", received=date(2025,
         viewer,
         payments.PaymentInput(amount=amount, currency=currency, received_on=received, **kw),
     )
+
+
+def run_at_once(db, db_url: str, jobs: list[Callable]) -> list[str]:
+    """Run each ``job(session)`` in its own write transaction, all released at the same moment.
+
+    Returns each job's result, or the code of the ArapiError it raised, in the order the
+    jobs finished. PostgreSQL gets one pooled connection per job so they really overlap;
+    SQLite queues them behind its write lock (BEGIN IMMEDIATE).
+    """
+    shared = (
+        Database(db_url, pool_size=len(jobs), max_overflow=0)
+        if db.dialect == "postgresql"
+        else Database(db_url)
+    )
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list = []
+    lock = threading.Lock()
+
+    def client(job: Callable) -> None:
+        barrier.wait()
+        try:
+            with shared.write() as s:
+                outcome = job(s)
+        except ArapiError as exc:
+            outcome = exc.code.value
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=client, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    shared.dispose()
+    assert len(outcomes) == len(jobs), "a client neither finished nor raised an ArapiError"
+    return outcomes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,15 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from arapi.auth.roles import Role
-from arapi.db import Database
 from arapi.errors import ArapiError, CommonErrorCode
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.invoices import external_ref_for, import_invoices
 from arapi.models import Allocation, Customer, Event, ImportFile, Invoice
-from arapi.plugin import PluginHost
-from arapi.plugin.types import ParseErrorCode
+from arapi.plugin import PluginHost, hookimpl
+from arapi.plugin.types import InvoiceDocument, InvoiceFile, ParseErrorCode, Party
 from arapi.repositories import invoices as invoice_repo
-from tests.helpers import as_role, make_customer, make_org
+from tests.helpers import as_role, make_customer, make_org, run_at_once
 
 HOST = PluginHost.from_entry_points()
 TABLES = {"customers": Customer, "invoices": Invoice, "allocations": Allocation,
@@ -497,31 +495,57 @@ def test_concurrent_imports_of_the_same_bytes_write_it_once(db, db_url, viewer):
     winner's row; on SQLite BEGIN IMMEDIATE queues them behind the winner.
     """
     clients = 6
-    shared = (
-        Database(db_url, pool_size=clients, max_overflow=0)
-        if db.dialect == "postgresql"
-        else Database(db_url)
-    )
-    barrier = threading.Barrier(clients)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def client() -> None:
-        barrier.wait()
-        try:
-            with shared.write() as s:
-                result = import_invoices(s, viewer, HOST, BASE_CSV)
-            outcome = "duplicate" if result.duplicate else "imported"
-        except ArapiError as exc:
-            outcome = exc.code.value
-        with lock:
-            outcomes.append(outcome)
+    def job(s):
+        return "duplicate" if import_invoices(s, viewer, HOST, BASE_CSV).duplicate else "imported"
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    shared.dispose()
+    outcomes = run_at_once(db, db_url, [job] * clients)
     assert sorted(outcomes) == ["duplicate"] * (clients - 1) + ["imported"]
     assert counts(db)["import_files"] == 1 and counts(db)["invoices"] == 3
+
+
+class _CarelessParser:
+    """A third-party parser that passes a NUL from its file straight through."""
+
+    format = "careless"
+    label = "careless"
+
+    def sniff(self, head: bytes) -> bool:
+        return head.startswith(b"CARELESS")
+
+    def parse(self, data: bytes) -> InvoiceFile:
+        buyer = Party(name=data.decode("latin-1").split(";")[1])
+        document = InvoiceDocument(
+            number="C-1",
+            kind="invoice",
+            issue_date=date(2025, 1, 10),
+            due_date=None,
+            currency="EUR",
+            total_without_tax=None,
+            tax_total=None,
+            total_with_tax=Decimal("10.00"),
+            amount_due=Decimal("10.00"),
+            seller=Party(name="Us"),
+            buyer=buyer,
+        )
+        return InvoiceFile(format=self.format, invoices=(document,))
+
+
+class _CarelessPlugin:
+    @hookimpl
+    def arapi_invoice_parsers(self):
+        return [_CarelessParser()]
+
+
+def test_a_nul_character_from_any_plugin_refuses_the_file(db, viewer):
+    """The import checks every parser's result, so a plugin that forgets to cannot write NUL."""
+    host = PluginHost()
+    host.register(_CarelessPlugin(), "careless", "careless-dist", "1.0")
+    before = counts(db)
+    with pytest.raises(ArapiError) as caught, db.write() as s:
+        import_invoices(s, viewer, host, b"CARELESS;Durand\x00SARL")
+    assert caught.value.code is ParseErrorCode.ENCODING
+    assert "invoices[0].buyer.name holds a NUL character" in caught.value.message
+    assert counts(db) == before
+    with db.write() as s:
+        assert import_invoices(s, viewer, host, b"CARELESS;Durand SARL").invoices[0].status == "created"

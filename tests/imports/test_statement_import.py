@@ -15,7 +15,7 @@ from arapi.imports import statements
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.plugin import PluginHost
 from arapi.plugin.types import ParseErrorCode
-from tests.helpers import make_org
+from tests.helpers import make_org, run_at_once
 
 CAMT = """<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
@@ -224,3 +224,63 @@ def test_cli_json_summary_and_error(db, tmp_path, monkeypatch):
     bad.write_bytes(b"not a statement")
     out = CliRunner().invoke(main, ["import", "statement", str(bad), "--json"])
     assert out.exit_code == 1 and json.loads(out.output)["error"]["code"] == "UNKNOWN_FORMAT"
+
+
+def test_concurrent_imports_of_the_same_file_write_it_once(db, db_url, plugins):
+    """Five clients send the same bytes at once: one imports, the others are told duplicate."""
+    viewer = make_org(db)
+    data = camt([("C1", "50.00", "CRDT", "E1", None), ("C2", "5.00", "DBIT", "E2", None)], "145.00")
+
+    def job(s):
+        result = statements.import_statement(s, viewer, plugins, data)
+        return "duplicate" if result.duplicate else "imported"
+
+    outcomes = run_at_once(db, db_url, [job] * 5)
+    assert sorted(outcomes) == ["duplicate"] * 4 + ["imported"]
+    assert count(db, ImportFile) == 1 and count(db, StatementEntry) == 2
+    assert count(db, Payment) == 1
+
+
+def test_concurrent_overlapping_statements_are_de_duplicated(db, db_url, plugins):
+    """Four different files of one account, sharing lines, imported at once: each line once.
+
+    Without the account lock the later transactions could not see the lines of
+    the earlier ones and would fail on the entries' unique key (PostgreSQL).
+    """
+    viewer = make_org(db)
+    lines = [(f"L{n}", f"{n}.00", "CRDT", f"E{n}", None) for n in range(1, 9)]
+    files = [camt(lines[start : start + 4], "999.00") for start in (0, 2, 4, 1)]
+
+    def job_for(data):
+        return lambda s: statements.import_statement(s, viewer, plugins, data).summary[
+            "newEntries"
+        ]
+
+    written = run_at_once(db, db_url, [job_for(data) for data in files])
+    assert sum(written) == 8, written  # the union of the files' lines, whatever the order
+    assert count(db, StatementEntry) == 8 and count(db, Payment) == 8
+    assert count(db, ImportFile) == 4
+
+
+OFX_WITH_NUL = b"""OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+CHARSET:1252
+
+<OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STMTRS><CURDEF>EUR
+<BANKACCTFROM><BANKID>30006<ACCTID>00012345678<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20250301<TRNAMT>50,00<FITID>F1<NAME>DUPONT<MEMO>FACT\x00URE 12</STMTTRN>
+</BANKTRANLIST><LEDGERBAL><BALAMT>50,00<DTASOF>20250301</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>
+"""
+
+
+def test_a_nul_character_in_a_text_field_refuses_the_file(db, plugins):
+    """PostgreSQL cannot store NUL: the file is refused before anything is written, on both backends."""
+    viewer = make_org(db)
+    with pytest.raises(ArapiError) as err:
+        do_import(db, viewer, plugins, OFX_WITH_NUL)
+    assert err.value.code is ParseErrorCode.ENCODING
+    assert "statements[0].lines[0].remittance holds a NUL character" in err.value.message
+    assert count(db, ImportFile) == 0 and count(db, StatementEntry) == 0
+    clean = do_import(db, viewer, plugins, OFX_WITH_NUL.replace(b"\x00", b""))
+    assert clean.summary["newEntries"] == 1

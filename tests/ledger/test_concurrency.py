@@ -1,21 +1,17 @@
 """Concurrent clients allocating the same payment never over-allocate.
 
-Twenty threads, each on its own database connection, start together (a barrier)
-and each allocates 10.00 of a 100.00 payment to its own invoice, twice over.
-Only ten allocations can fit. On PostgreSQL the payment row lock (SELECT ... FOR
+Forty clients, each on its own database connection, start together (a barrier):
+two per invoice, each allocating 10.00 of a 100.00 payment to it. Only ten
+allocations can fit. On PostgreSQL the payment row lock (SELECT ... FOR
 UPDATE) serialises them; on SQLite, BEGIN IMMEDIATE does.
 """
 
 from __future__ import annotations
 
-import threading
-
-from arapi.db import Database
-from arapi.errors import ArapiError
 from arapi.ledger import service as ledger
 from arapi.ledger.errors import LedgerErrorCode
 from arapi.repositories import payments as payment_repo
-from tests.helpers import make_customer, make_invoice, make_org, make_payment
+from tests.helpers import make_customer, make_invoice, make_org, make_payment, run_at_once
 
 CLIENTS = 20
 
@@ -29,35 +25,15 @@ def test_twenty_clients_never_over_allocate(db, db_url):
         ]
         payment = make_payment(s, viewer, amount="100.00").id
 
-    shared = (
-        Database(db_url, pool_size=CLIENTS, max_overflow=0)
-        if db.dialect == "postgresql"
-        else Database(db_url)
-    )
-    barrier = threading.Barrier(CLIENTS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def client(invoice_id: int) -> None:
-        barrier.wait()
-        for _ in range(2):
-            try:
-                with shared.write() as s:
-                    ledger.allocate(
-                        s, viewer, payment, [ledger.AllocationLine(invoice_id, "10.00")]
-                    )
-                result = "ok"
-            except ArapiError as exc:
-                result = exc.code.value
-            with lock:
-                outcomes.append(result)
+    def allocate_to(invoice_id: int):
+        def job(s) -> str:
+            ledger.allocate(s, viewer, payment, [ledger.AllocationLine(invoice_id, "10.00")])
+            return "ok"
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in invoices]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    shared.dispose()
+        return job
+
+    outcomes = run_at_once(db, db_url, [allocate_to(i) for i in invoices for _ in range(2)])
 
     assert len(outcomes) == 2 * CLIENTS
     assert outcomes.count("ok") == 10

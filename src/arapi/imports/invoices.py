@@ -52,7 +52,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arapi import audit, rf
@@ -62,9 +61,11 @@ from arapi.config import Settings
 from arapi.customers import service as customer_service
 from arapi.customers.identifiers import compact_iban, normalize_country, normalize_legal_id
 from arapi.errors import ArapiError, CommonErrorCode, MoneyErrorCode
+from arapi.imports.claim import claim
 from arapi.imports.errors import ImportErrorCode
+from arapi.imports.text import refuse_nul
 from arapi.invoices import service as invoice_service
-from arapi.models import Allocation, Customer, ImportFile, Invoice
+from arapi.models import Allocation, Customer, Invoice
 from arapi.money import exponent, from_minor, normalize_currency, parse_decimal
 from arapi.plugin.host import PluginHost
 from arapi.plugin.types import InvoiceDocument, Party, TaxAmount
@@ -198,10 +199,16 @@ def import_invoices(
 
     parser = PluginHost.pick(plugins.invoice_parsers(), data, fmt)
     parsed = parser.parse(data)  # pure: ParseError refuses the file before anything is written
+    refuse_nul(parsed)
 
-    import_file = _claim(session, viewer, sha, len(data), parsed.format, filename)
-    if isinstance(import_file, InvoiceImportResult):
-        return import_file
+    claimed = claim(
+        session, viewer, kind=KIND, sha256=sha, size=len(data), fmt=parsed.format, filename=filename
+    )
+    if claimed.seen:
+        return InvoiceImportResult.from_summary(
+            claimed.import_file.summary or {}, claimed.import_file.id, duplicate=True
+        )
+    import_file = claimed.import_file
     writer = _Writer(session, viewer)
     writer.warnings += list(parsed.warnings)
     imported = [writer.write(doc) for doc in parsed.invoices]
@@ -232,33 +239,6 @@ def import_invoices(
         warnings=len(result.warnings),
     )
     return result
-
-
-def _claim(
-    session: Session, viewer: Viewer, sha: str, size: int, fmt: str, filename: str | None
-) -> ImportFile | InvoiceImportResult:
-    """Insert the file's row first: a concurrent import of the same bytes stops here."""
-    row = ImportFile(
-        organization_id=viewer.organization_id,
-        kind=KIND,
-        format=fmt[:30],
-        filename=filename[:300] if filename else None,
-        sha256=sha,
-        size=size,
-        actor=viewer.actor,
-    )
-    try:
-        with session.begin_nested():
-            return import_files.add(session, row)
-    except IntegrityError:
-        seen = import_files.find(session, viewer.organization_id, KIND, sha)
-        if seen is not None:  # the other import committed first
-            return InvoiceImportResult.from_summary(seen.summary or {}, seen.id, duplicate=True)
-        raise ArapiError(
-            ImportErrorCode.IMPORT_IN_PROGRESS,
-            "the same file is being imported right now; try again",
-            ["file"],
-        ) from None
 
 
 # ------------------------------------------------------------------ amounts

@@ -26,7 +26,9 @@ from arapi.customers.identifiers import compact_iban
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError
 from arapi.imports import archive
+from arapi.imports.claim import claim
 from arapi.imports.errors import ImportErrorCode
+from arapi.imports.text import refuse_nul
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.money import exponent, normalize_currency
 from arapi.plugin import PluginHost
@@ -94,6 +96,7 @@ def parse_upload(
         parser = PluginHost.pick(parsers, content, fmt)
         try:
             parsed = parser.parse(content)
+            refuse_nul(parsed)
         except ParseError as exc:
             if len(documents) > 1:
                 raise ParseError(exc.code, f"{name}: {exc.message}") from None
@@ -264,13 +267,8 @@ def import_statement(
     viewer.require(Permission.IMPORT)
     sha = hashlib.sha256(data).hexdigest() if upload is None else upload.sha256
     seen = import_files.find(session, viewer.organization_id, KIND, sha)
-    if seen is not None:
-        return StatementImportResult(
-            True,
-            dict(seen.summary or {}),
-            seen.id,
-            [s.id for s in repo.for_import(session, viewer.organization_id, seen.id)],
-        )
+    if seen is not None:  # known bytes: not even parsed again
+        return _seen_result(session, viewer, seen)
     if upload is None:
         upload = parse_upload(
             plugins,
@@ -292,18 +290,21 @@ def record(
     org = viewer.organization_id
     summary = summarize(upload)
     formats = sorted({s.format for s in upload.statements})
-    import_file = import_files.add(
+    claimed = claim(
         session,
-        ImportFile(
-            organization_id=org,
-            kind=KIND,
-            format=",".join(formats)[:30],
-            filename=_clip(upload.filename, 300),
-            sha256=upload.sha256,
-            size=upload.size,
-            actor=viewer.actor,
-        ),
+        viewer,
+        kind=KIND,
+        sha256=upload.sha256,
+        size=upload.size,
+        fmt=",".join(formats),
+        filename=upload.filename,
     )
+    if claimed.seen:
+        return _seen_result(session, viewer, claimed.import_file)
+    import_file = claimed.import_file
+    # Another import into the same accounts waits here until it can see this one's
+    # lines, so overlapping statements sent at once are de-duplicated, not refused.
+    repo.lock_accounts(session, org, [_account_key(st) for st in upload.statements])
     totals = Counter()
     statement_ids = []
     for statement, info in zip(upload.statements, summary["statements"], strict=True):
@@ -336,6 +337,17 @@ def record(
     return StatementImportResult(duplicate, summary, import_file.id, statement_ids)
 
 
+def _seen_result(session: Session, viewer: Viewer, seen: ImportFile) -> StatementImportResult:
+    """The first import's answer, for bytes imported before."""
+    statement_ids = [s.id for s in repo.for_import(session, viewer.organization_id, seen.id)]
+    return StatementImportResult(True, dict(seen.summary or {}), seen.id, statement_ids)
+
+
+def _account_key(st: Statement) -> str:
+    """The account a statement's lines are de-duplicated in."""
+    return (st.account or f"{st.format}:unknown")[:70]
+
+
 def _record_statement(
     session: Session,
     viewer: Viewer,
@@ -345,7 +357,7 @@ def _record_statement(
 ) -> dict:
     org = viewer.organization_id
     currency = _currency(st) if st.currency or st.lines else None
-    account_key = (st.account or f"{st.format}:unknown")[:70]
+    account_key = _account_key(st)
     currencies = [_currency(st, line) for line in st.lines]
     minors = [(_minor(line.amount, cur), cur) for line, cur in zip(st.lines, currencies, strict=True)]
     keys = line_keys(st.lines)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
@@ -44,6 +45,23 @@ def existing_keys(session: Session, org_id: int, account_key: str, keys: Iterabl
             session.scalars(base.where(StatementEntry.natural_key.in_(keys[start : start + CHUNK])))
         )
     return found
+
+
+def lock_accounts(session: Session, org_id: int, account_keys: Iterable[str]) -> None:
+    """Hold the accounts' import locks until the transaction ends (PostgreSQL).
+
+    Taken in sorted order, so two imports naming the same accounts cannot
+    deadlock. SQLite needs none: a write transaction there already holds the
+    database's only write lock.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted(set(account_keys)):
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"arapi.statement-account:{org_id}:{key}"},
+        )
 
 
 def add_statement(session: Session, statement: BankStatement) -> BankStatement:

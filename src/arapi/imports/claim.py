@@ -1,0 +1,73 @@
+"""The first write of every import: the file's row, which makes two imports of the same bytes safe.
+
+Both importers (statements and invoices) call :func:`claim` after parsing and
+before writing anything else. The row is unique per (organization, kind,
+SHA-256), so when two clients send the same file at once, one of them wins:
+
+* on PostgreSQL the loser's insert waits on the unique index until the winner
+  commits, then fails; the loser reads the winner's row and answers
+  ``duplicate`` like any later re-import. If the winner rolled back meanwhile
+  there is nothing to read, and the loser is told to try again
+  (``IMPORT_IN_PROGRESS``) rather than fail on an internal error;
+* on SQLite every write transaction holds the database's only write lock
+  (BEGIN IMMEDIATE), so the loser simply finds the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from arapi.auth.viewer import Viewer
+from arapi.errors import ArapiError
+from arapi.imports.errors import ImportErrorCode
+from arapi.models import ImportFile
+from arapi.repositories import import_files
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The file's row, and whether it was already there (imported before, or concurrently)."""
+
+    import_file: ImportFile
+    seen: bool
+
+
+def claim(
+    session: Session,
+    viewer: Viewer,
+    *,
+    kind: str,
+    sha256: str,
+    size: int,
+    fmt: str,
+    filename: str | None,
+) -> Claim:
+    """Insert the file's row, or return the row of the import that got there first."""
+    org = viewer.organization_id
+    seen = import_files.find(session, org, kind, sha256)
+    if seen is not None:
+        return Claim(seen, True)
+    row = ImportFile(
+        organization_id=org,
+        kind=kind,
+        format=fmt[:30],
+        filename=filename[:300] if filename else None,  # the column's size; names can be longer
+        sha256=sha256,
+        size=size,
+        actor=viewer.actor,
+    )
+    try:
+        with session.begin_nested():
+            return Claim(import_files.add(session, row), False)
+    except IntegrityError:
+        seen = import_files.find(session, org, kind, sha256)
+        if seen is not None:  # the other import committed first
+            return Claim(seen, True)
+        raise ArapiError(
+            ImportErrorCode.IMPORT_IN_PROGRESS,
+            "the same file is being imported right now; try again",
+            ["file"],
+        ) from None

@@ -1,0 +1,150 @@
+"""A parser's text must be storable: no NUL character anywhere in what it returns.
+
+PostgreSQL cannot store U+0000 in a text or JSON column, and no bank statement
+or invoice has a reason to hold one: it means a damaged file, binary data read
+as text, or UTF-16 read as a one-byte charset. Rather than trust every plugin
+to check, each import checks the parser's result here, before anything is
+written, and refuses the file with a coded error (``ENCODING``) that names the
+field. The check is one pass over the result's strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from itertools import chain
+from operator import attrgetter
+from types import UnionType
+from typing import Union, get_args, get_origin, get_type_hints
+
+from arapi.plugin.types import ParseError, ParseErrorCode
+
+NUL = "\x00"
+
+
+def refuse_nul(value: object) -> None:
+    """Raise ``ENCODING`` when any string inside ``value`` (dataclasses, tuples, lists, dicts) holds NUL.
+
+    The message names the place, e.g. ``statements[0].lines[12].remittance``.
+    """
+    steps = _find_nul(value)
+    if steps is not None:
+        path = "".join(reversed(steps)).lstrip(".") or "the text"
+        raise ParseError(
+            ParseErrorCode.ENCODING,
+            f"{path} holds a NUL character: the file is damaged, binary, or in another encoding",
+        )
+
+
+def _find_nul(value: object) -> list[str] | None:
+    """The steps from ``value`` down to the string holding NUL, innermost first; None if none."""
+    kind = type(value)
+    if kind is str:
+        return [] if NUL in value else None
+    if value is None:
+        return None
+    if isinstance(value, tuple | list):
+        if _clean_rows(value):
+            return None
+        for index, item in enumerate(value):
+            steps = _find_nul(item)
+            if steps is not None:
+                return [*steps, f"[{index}]"]
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            steps = _find_nul(key)
+            if steps is not None:
+                return [" (a key)", f".{key!r}"]
+            steps = _find_nul(item)
+            if steps is not None:
+                return [*steps, f".{key}"]
+        return None
+    if hasattr(kind, "__dataclass_fields__"):
+        plan = _plan(kind)
+        if plan.texts is not None:
+            texts = plan.texts(value)
+            try:
+                joined = "".join(filter(None, texts))
+            except TypeError:  # a plugin put something else than text in a text field
+                joined = "".join(t for t in texts if type(t) is str)
+            if NUL in joined:
+                index = next(i for i, t in enumerate(texts) if type(t) is str and NUL in t)
+                return [f".{plan.text_names[index]}"]
+        for name in plan.nested_names:
+            item = getattr(value, name)
+            if item:
+                steps = _find_nul(item)
+                if steps is not None:
+                    return [*steps, f".{name}"]
+    return None
+
+
+def _clean_rows(items: tuple | list) -> bool:
+    """True when ``items`` are dataclasses of one type and none holds NUL (a statement's lines).
+
+    Thousands of lines are checked with one join over all their text fields;
+    False means "look item by item", which also finds where the NUL is.
+    """
+    if not items or not hasattr(type(items[0]), "__dataclass_fields__"):
+        return False
+    kind = type(items[0])
+    if any(type(item) is not kind for item in items):
+        return False
+    plan = _plan(kind)
+    if plan.texts is not None:
+        try:
+            if NUL in "".join(filter(None, chain.from_iterable(map(plan.texts, items)))):
+                return False
+        except TypeError:  # something else than text in a text field
+            return False
+    for name in plan.nested_names:
+        for item in map(attrgetter(name), items):
+            if item and _find_nul(item) is not None:
+                return False
+    return True
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """Which fields of a dataclass hold text, and which may hold more values to look into."""
+
+    text_names: tuple[str, ...]
+    texts: Callable[[object], tuple] | None
+    nested_names: tuple[str, ...]
+
+
+@lru_cache(maxsize=64)
+def _plan(cls: type) -> _Plan:
+    """Read once from the type hints; a field whose hint cannot be read is looked into."""
+    try:
+        hints = get_type_hints(cls)
+    except Exception:  # an unresolvable annotation: check the values themselves
+        hints = {}
+    text_names, nested_names = [], []
+    for f in dataclasses.fields(cls):
+        kinds = _flatten(hints.get(f.name, object))
+        if str in kinds:
+            text_names.append(f.name)
+        if any(k not in _LEAVES for k in kinds):
+            nested_names.append(f.name)
+    getter = attrgetter(*text_names) if text_names else None
+    if len(text_names) == 1:
+        single = getter
+        getter = lambda obj: (single(obj),)  # noqa: E731 (attrgetter of one name gives no tuple)
+    return _Plan(tuple(text_names), getter, tuple(nested_names))
+
+
+def _flatten(hint: object) -> set:
+    """The plain types a hint admits: ``str | None`` -> {str, NoneType}; ``tuple[X, ...]`` -> {tuple}."""
+    if get_origin(hint) in (Union, UnionType):
+        return {k for arg in get_args(hint) for k in _flatten(arg)}
+    origin = get_origin(hint)
+    return {origin if origin is not None else hint}
+
+
+# Types that never hold a string (a str field is checked as text, not looked into).
+_LEAVES = frozenset((str, type(None), int, float, bool, Decimal, date, datetime))

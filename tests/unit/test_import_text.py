@@ -1,0 +1,106 @@
+"""refuse_nul: a parser's result holding NUL anywhere is refused, and the message says where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from arapi.imports.text import refuse_nul
+from arapi.plugin.types import (
+    ParseError,
+    ParseErrorCode,
+    Statement,
+    StatementFile,
+    StatementLine,
+    TransactionDetail,
+)
+
+
+def line(**kw) -> StatementLine:
+    fields = {"amount": Decimal("1.00"), "currency": "EUR", "booking_date": date(2025, 1, 1)}
+    return StatementLine(**{**fields, **kw})
+
+
+def statement_file(lines, warnings=()) -> StatementFile:
+    return StatementFile(
+        statements=(Statement(format="ofx", account="FR76", currency="EUR", lines=tuple(lines)),),
+        warnings=tuple(warnings),
+    )
+
+
+def where(value) -> str:
+    with pytest.raises(ParseError) as caught:
+        refuse_nul(value)
+    assert caught.value.code is ParseErrorCode.ENCODING
+    return caught.value.message.split(" holds a NUL")[0]
+
+
+def test_clean_result_passes():
+    refuse_nul(statement_file([line(remittance="FACTURE 1\tOK"), line(details=(TransactionDetail(),))]))
+
+
+@pytest.mark.parametrize(
+    "value, path",
+    [
+        (statement_file([line(), line(remittance="A\x00B")]), "statements[0].lines[1].remittance"),
+        (statement_file([line(counterparty_name="\x00")]), "statements[0].lines[0].counterparty_name"),
+        (statement_file([line(currency="EU\x00")]), "statements[0].lines[0].currency"),
+        (
+            statement_file([line(), line(details=(TransactionDetail(), TransactionDetail(end_to_end_id="E\x00")))]),
+            "statements[0].lines[1].details[1].end_to_end_id",
+        ),
+        (statement_file([line()], warnings=["ok", "bad \x00"]), "warnings[1]"),
+        ({"a": ["x", {"b": "\x00"}]}, "a[1].b"),
+        ("\x00", "the text"),
+    ],
+)
+def test_nul_is_found_and_named(value, path):
+    assert where(value) == path
+
+
+def test_lines_of_mixed_types_are_looked_at_one_by_one():
+    @dataclass(frozen=True)
+    class Other:
+        note: str
+
+    assert where((line(), Other("x\x00"))) == "[1].note"
+
+
+def test_a_field_that_is_not_text_as_declared_is_still_checked():
+    @dataclass(frozen=True)
+    class Loose:
+        text: str
+        extra: object = None
+
+    refuse_nul([Loose(text=5), Loose(text="ok", extra=["fine"])])  # type: ignore[arg-type]
+    assert where([Loose(text=5), Loose(text="ok", extra=["x\x00"])]) == "[1].extra[0]"  # type: ignore[arg-type]
+
+
+texts = st.one_of(st.none(), st.text(alphabet=st.sampled_from("ab \x00\t\x01é"), max_size=6))
+
+
+@given(
+    st.lists(
+        st.tuples(texts, texts, st.lists(st.tuples(texts, texts), max_size=2)),
+        max_size=8,
+    )
+)
+def test_refused_exactly_when_some_text_holds_nul(rows):
+    lines = [
+        line(
+            remittance=remittance,
+            counterparty_name=name,
+            details=tuple(TransactionDetail(remittance=r, mandate_id=m) for r, m in details),
+        )
+        for remittance, name, details in rows
+    ]
+    strings = [s for r, n, d in rows for s in (r, n, *(x for pair in d for x in pair)) if s]
+    if any("\x00" in s for s in strings):
+        assert where(statement_file(lines)).startswith("statements[0].lines[")
+    else:
+        refuse_nul(statement_file(lines))
