@@ -268,6 +268,12 @@ def test_structured_rf_reference_is_compacted():
     assert only_line(statement_xml(entry(details=other))).creditor_reference == (
         "302388292000011111111111111"
     )
+    # wrong check digits (RF19): not an RF reference, so kept as sent
+    mistyped = tx("<RmtInf><Strd><CdtrRefInf><Ref>rf19 5390 0754 7034</Ref></CdtrRefInf>"
+                  "</Strd></RmtInf>")
+    assert only_line(statement_xml(entry(details=mistyped))).creditor_reference == (
+        "rf19 5390 0754 7034"
+    )
 
 
 def test_notprovided_end_to_end_id_is_no_id():

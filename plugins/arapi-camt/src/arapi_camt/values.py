@@ -7,11 +7,11 @@ on every entry (currencies, dates) because a statement can hold 100 000 entries.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
+from arapi import rf
 from arapi.errors import ArapiError
 from arapi.money import normalize_currency
 from arapi.plugin.types import ParseError, ParseErrorCode
@@ -20,7 +20,6 @@ from arapi.plugin.types import ParseError, ParseErrorCode
 # digits at most, 5 after the point; a little more is tolerated, a decimal
 # comma too, as some bank exports write one).
 _MAX_AMOUNT_CHARS = 30
-_RF_REFERENCE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}")
 _NOT_PROVIDED = "NOTPROVIDED"
 
 
@@ -100,12 +99,15 @@ def end_to_end_id(text: str | None) -> str | None:
 
 
 def creditor_reference(text: str | None) -> str | None:
-    """``CdtrRefInf/Ref``; an ISO 11649 RF reference is given compact and upper-case."""
+    """``CdtrRefInf/Ref``; an ISO 11649 RF reference is given compact and upper-case.
+
+    Only one whose check digits are right: anything else (a national reference,
+    a mistyped RF) is kept exactly as the bank sent it, for a person to read.
+    """
     value = identifier(text)
     if value is None:
         return None
-    compact = "".join(value.split()).upper()
-    return compact if _RF_REFERENCE.fullmatch(compact) else value
+    return rf.normalize(value) if rf.is_valid(value) else value
 
 
 def indicator(text: str | None) -> bool:
