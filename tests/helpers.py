@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 
 from arapi.auth import service as auth
 from arapi.auth.roles import Role
@@ -14,6 +15,8 @@ from arapi.db import Database
 from arapi.errors import ArapiError
 from arapi.invoices import service as invoices
 from arapi.payments import service as payments
+from arapi.plugin import PluginHost, hookimpl
+from arapi.plugin.types import InvoiceBatch, InvoiceDocument, Party
 
 
 def make_org(db, name: str = "acme") -> Viewer:
@@ -96,3 +99,60 @@ def run_at_once(db, db_url: str, jobs: list[Callable]) -> list[str]:
     shared.dispose()
     assert len(outcomes) == len(jobs), "a client neither finished nor raised an ArapiError"
     return outcomes
+
+
+def erp_invoice(number: str, total: str = "120.00", due: str | None = None, buyer="Dupont SA"):
+    """An invoice as an ERP connector would hand it over."""
+    return InvoiceDocument(
+        number=number,
+        kind="invoice",
+        issue_date=date(2025, 1, 10),
+        due_date=date(2025, 2, 9),
+        currency="EUR",
+        total_without_tax=None,
+        tax_total=None,
+        total_with_tax=Decimal(total),
+        amount_due=Decimal(due or total),
+        seller=Party(name="Us"),
+        buyer=Party(name=buyer, siren="552120222"),
+    )
+
+
+class ListSource:
+    """An invoice source over an in-memory ERP: ``documents`` grows, the cursor is a position.
+
+    ``page_size`` pages the answer (``more``); ``fail`` makes the next fetch raise it.
+    """
+
+    name = "memory-erp"
+    label = "In-memory ERP (tests)"
+
+    def __init__(self, documents=(), page_size: int = 100) -> None:
+        self.documents = list(documents)
+        self.page_size = page_size
+        self.fail: Exception | None = None
+        self.fetched_from: list[str | None] = []
+
+    async def fetch(self, cursor: str | None) -> InvoiceBatch:
+        self.fetched_from.append(cursor)
+        if self.fail is not None:
+            raise self.fail
+        start = int(cursor or 0)
+        page = self.documents[start : start + self.page_size]
+        end = start + len(page)
+        return InvoiceBatch(
+            invoices=tuple(page), cursor=str(end), more=end < len(self.documents)
+        )
+
+
+def host_with_source(source, plugins: PluginHost | None = None) -> PluginHost:
+    """The installed plugins (or ``plugins``) plus one plugin providing ``source``."""
+
+    class SourcePlugin:
+        @hookimpl
+        def arapi_invoice_sources(self):
+            return [source]
+
+    host = plugins or PluginHost.from_entry_points()
+    host.register(SourcePlugin(), "test-source", "test-source-dist", "1.0")
+    return host

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 
 import click
 
@@ -261,6 +262,52 @@ def import_invoices(path: str, org_name: str | None, fmt: str | None, as_json: b
         click.echo(f"warning: {warning}", err=True)
 
 
+@main.group("sync", help="Pull data from connected systems (ERP connectors) through plugins.")
+def sync_group() -> None:
+    pass
+
+
+@sync_group.command(
+    "invoices",
+    help="Pull the invoices new or changed since the last sync from an invoice source (an ERP "
+    "connector plugin; `arapi plugins` lists them) and write them like an imported file's.",
+)
+@click.argument("source_name", metavar="SOURCE")
+@click.option(
+    "--org", "org_name", default=None, help="Organization (default: the default organization)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None:
+    import asyncio
+
+    from arapi.imports import sources
+
+    settings = _settings()
+    database = _database(settings)
+    try:
+        source = sources.source_for(_plugins(settings), source_name)
+        with database.write() as session:  # write: the default organization may be created
+            cursor = sources.last_cursor(session, _viewer_for(session, org_name), source_name)
+        batches = asyncio.run(sources.fetch(source, cursor))  # no transaction while waiting
+        with database.write() as session:
+            viewer = _viewer_for(session, org_name)
+            result = sources.record(session, viewer, source_name, cursor, batches)
+    except ArapiError as exc:
+        _fail(exc, as_json)
+    summary = result.to_json()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    statuses = Counter(inv["status"] for inv in summary["invoices"])
+    state = "nothing new (the same documents were written before)" if result.duplicate else (
+        f"{len(summary['invoices'])} documents: "
+        + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    )
+    click.echo(f"{source_name}: {state}; next sync from cursor {summary['cursor']!r}")
+    for warning in summary["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+
+
 @main.command(
     help="Run cash application over unapplied payments: apply what is certain (author 'engine', "
     "explained in the event log) and queue the rest for review. Returned direct debits are settled first."
@@ -335,6 +382,7 @@ def plugins() -> None:
         host = _plugins(settings)
         statement = host.statement_parsers()
         invoice = host.invoice_parsers()
+        sources = host.invoice_sources()
     except ArapiError as exc:
         _fail(exc)
     for plugin in host.loaded:
@@ -342,6 +390,8 @@ def plugins() -> None:
     for kind, table in (("statement", statement), ("invoices", invoice)):
         for key, parser in sorted(table.items()):
             click.echo(f"  {kind} format {key}: {parser.label} [{host.provider_owner(kind, key)}]")
+    for name, source in sorted(sources.items()):
+        click.echo(f"  invoice source {name}: {source.label} [{host.provider_owner('source', name)}]")
     if settings.disabled_plugins:
         click.echo(f"disabled: {', '.join(settings.disabled_plugins)}")
 

@@ -43,11 +43,17 @@ class Api:
 
 
 @pytest.fixture
-def api(db):
+def api_plugins() -> PluginHost:
+    """The app's plugins: the installed ones (a test module may override this fixture)."""
+    return PluginHost.from_entry_points()
+
+
+@pytest.fixture
+def api(db, api_plugins):
     with db.write() as s:
         acme = auth.create_organization(s, "acme")
         other = auth.create_organization(s, "other")
-    app = create_app(Settings(database_url=db.url), db=db, plugins=PluginHost.from_entry_points())
+    app = create_app(Settings(database_url=db.url), db=db, plugins=api_plugins)
     with TestClient(app) as client:
         result = Api(client, db, org_ids={"acme": acme.id, "other": other.id})
         result.keys["admin"] = result.key("acme", "admin")

@@ -277,10 +277,11 @@ PROTOCOLS = [cls for _, cls in inspect.getmembers(providers, _is_protocol)]
 DATACLASSES = _boundary_dataclasses()
 
 
-def test_the_four_protocols_and_the_boundary_types_are_found():
+def test_the_five_protocols_and_the_boundary_types_are_found():
     assert {c.__name__ for c in PROTOCOLS} == {
         "StatementParser",
         "InvoiceParser",
+        "InvoiceSource",
         "CreditInfoProvider",
         "NotificationChannel",
     }

@@ -305,6 +305,39 @@ def test_duplicate_invoice_format_too_but_kinds_do_not_clash():
     assert "plugin 'invoices'" in error.message and "plugin 'more-invoices'" in error.message
 
 
+class FakeSource:
+    label = "fake ERP"
+
+    def __init__(self, name):
+        self.name = name
+
+    async def fetch(self, cursor):
+        raise NotImplementedError
+
+
+def source_plugin(*sources):
+    class Plugin:
+        @hookimpl
+        def arapi_invoice_sources(self):
+            return list(sources)
+
+    return Plugin()
+
+
+def test_invoice_sources_by_name_unique_and_checked():
+    host = host_with(erp=source_plugin(FakeSource("odoo")))
+    assert list(host.invoice_sources()) == ["odoo"]
+    assert host.provider_owner("source", "odoo") == "erp"
+    host.register(source_plugin(FakeSource("odoo")), "other-erp")
+    error = load_error(host.invoice_sources)
+    assert error.code is PluginErrorCode.DUPLICATE_FORMAT
+    assert "name 'odoo'" in error.message and "plugin 'other-erp'" in error.message
+    error = load_error(host_with(bad=source_plugin(FakeSource(""))).invoice_sources)
+    assert error.code is PluginErrorCode.BAD_PROVIDER and "name must be a non-empty string" in error.message
+    error = load_error(host_with(parser=source_plugin(FakeParser("ofx"))).invoice_sources)
+    assert error.code is PluginErrorCode.BAD_PROVIDER and "not a InvoiceSource" in error.message
+
+
 def test_one_plugin_may_provide_several_formats():
     host = host_with(multi=statement_plugin(FakeParser("a"), FakeParser("b")))
     assert sorted(host.statement_parsers()) == ["a", "b"]

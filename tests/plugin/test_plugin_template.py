@@ -59,6 +59,8 @@ def test_template_module_registers_through_the_hook():
     host.register(arapi_plugin_template, "template", "arapi-plugin-template", "0.1.0")
     (parser,) = host.statement_parsers().values()
     assert isinstance(parser, ExampleCsvParser) and parser.format == "example-csv"
+    (source,) = host.invoice_sources().values()
+    assert source.name == "example-erp" and host.provider_owner("source", "example-erp") == "template"
 
 
 def test_template_format_is_detected_among_the_first_party_parsers():
@@ -79,6 +81,8 @@ def test_readme_walks_an_integrator_through_the_steps():
         "ARAPI_DISABLED_PLUGINS",
         "[project.entry-points.arapi]",
         "StatementParserContract",
+        "InvoiceSourceContract",
+        "arapi sync invoices",
         "docs/plugin-hooks.md",
     ):
         assert step in readme, f"README.md does not mention {step}"

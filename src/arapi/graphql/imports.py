@@ -1,4 +1,4 @@
-"""Invoice files in over GraphQL (multipart upload, like bankStatementImport)."""
+"""Invoices in over GraphQL: a file (multipart upload, like bankStatementImport) or an invoice source."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from arapi.auth.roles import Permission
-from arapi.graphql.common import mutate
-from arapi.graphql.errors import UserError
+from arapi.errors import ArapiError
+from arapi.graphql.common import mutate, read
+from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.nodes import Invoice
 from arapi.graphql.permissions import require
+from arapi.imports import sources
 from arapi.imports.invoices import import_invoices
 from arapi.repositories import invoices as invoice_repo
 
@@ -31,6 +33,13 @@ class InvoiceImportPayload:
     user_errors: list[UserError]
 
 
+def _with_invoices(s, viewer, result):
+    """An import's or a sync's result with the nodes of the invoices it names."""
+    ids = [i.invoice_id for i in result.invoices if i.invoice_id]
+    rows = invoice_repo.get_rows(s, viewer.organization_id, ids)
+    return result, [Invoice.from_row(rows[i]) for i in ids if i in rows]
+
+
 @strawberry.type
 class ImportMutation:
     @strawberry.mutation(description="Upload an invoice file (multipart; send an x-apollo-operation-name header).")
@@ -45,15 +54,92 @@ class ImportMutation:
                 filename=getattr(input.file, "filename", None), fmt=input.format, max_bytes=settings.max_upload_bytes,
             )
 
-        def present(s, viewer, result):
-            ids = [i.invoice_id for i in result.invoices if i.invoice_id]
-            rows = invoice_repo.get_rows(s, viewer.organization_id, ids)
-            return result, [Invoice.from_row(rows[i]) for i in ids if i in rows]
-
-        outcome, errors = await mutate(info, Permission.IMPORT, write, present)
+        outcome, errors = await mutate(info, Permission.IMPORT, write, _with_invoices)
         if errors:
             return InvoiceImportPayload(duplicate=False, invoices=[], warnings=[], user_errors=errors)
         result, invoices = outcome
         return InvoiceImportPayload(
             duplicate=result.duplicate, invoices=invoices, warnings=list(result.warnings), user_errors=[]
         )
+
+
+@strawberry.type(description="An invoice source (an ERP connector plugin) and where its next sync starts.")
+class InvoiceSource:
+    name: str = strawberry.field(description="What invoiceSourceSync takes.")
+    label: str
+    cursor: str | None = strawberry.field(
+        description="The source's bookmark after the last sync; null before the first."
+    )
+
+
+@strawberry.input
+class InvoiceSourceSyncInput:
+    source: str = strawberry.field(description="The source's name (see invoiceSources).")
+
+
+@strawberry.type
+class InvoiceSourceSyncPayload:
+    duplicate: bool = strawberry.field(
+        description="True when these documents were written before from the same cursor."
+    )
+    invoices: list[Invoice] = strawberry.field(
+        description="Created or already known invoices of the sync."
+    )
+    warnings: list[str]
+    cursor: str | None = strawberry.field(description="Where the next sync starts.")
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ImportQuery:
+    @strawberry.field(description="The invoice sources (ERP connectors) installed, by name.")
+    async def invoice_sources(self, info: Info) -> list[InvoiceSource]:
+        viewer = require(info, Permission.IMPORT)
+        installed = sorted(info.context.plugins.invoice_sources().items())
+
+        def cursors(s):
+            return [sources.last_cursor(s, viewer, name) for name, _ in installed]
+
+        found = await read(info, cursors)
+        return [
+            InvoiceSource(name=name, label=source.label, cursor=cursor)
+            for (name, source), cursor in zip(installed, found, strict=True)
+        ]
+
+
+@strawberry.type
+class SourceMutation:
+    @strawberry.mutation(
+        description="Pull the invoices new or changed since the last sync from an invoice source."
+    )
+    async def invoice_source_sync(
+        self, info: Info, input: InvoiceSourceSyncInput
+    ) -> InvoiceSourceSyncPayload:
+        viewer = require(info, Permission.IMPORT)
+        try:
+            source = sources.source_for(info.context.plugins, input.source)
+            cursor = await read(info, sources.last_cursor, viewer, input.source)
+            batches = await sources.fetch(source, cursor)  # no transaction while waiting
+        except ArapiError as exc:
+            return _refused_sync(user_errors_from(exc, ("input",)))
+
+        def write(s, viewer):
+            return sources.record(s, viewer, input.source, cursor, batches)
+
+        outcome, errors = await mutate(info, Permission.IMPORT, write, _with_invoices)
+        if errors:
+            return _refused_sync(errors)
+        result, invoices = outcome
+        return InvoiceSourceSyncPayload(
+            duplicate=result.duplicate,
+            invoices=invoices,
+            warnings=list(result.warnings),
+            cursor=result.cursor,
+            user_errors=[],
+        )
+
+
+def _refused_sync(errors: list[UserError]) -> InvoiceSourceSyncPayload:
+    return InvoiceSourceSyncPayload(
+        duplicate=False, invoices=[], warnings=[], cursor=None, user_errors=errors
+    )

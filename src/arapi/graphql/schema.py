@@ -7,7 +7,7 @@ from functools import lru_cache
 from strawberry.tools import merge_types
 
 from arapi.config import Settings
-from arapi.graphql.imports import ImportMutation
+from arapi.graphql.imports import ImportMutation, ImportQuery, SourceMutation
 from arapi.graphql.limits import build_schema
 from arapi.graphql.matching import MatchingMutation, MatchingQuery
 from arapi.graphql.mutations import Mutation as LedgerMutation
@@ -15,8 +15,11 @@ from arapi.graphql.nodes import Allocation, Customer, Installment, Invoice, Paym
 from arapi.graphql.queries import Query as LedgerQuery
 from arapi.graphql.statements import BankStatement, StatementMutation, StatementQuery
 
-Query = merge_types("Query", (LedgerQuery, StatementQuery, MatchingQuery))
-Mutation = merge_types("Mutation", (LedgerMutation, StatementMutation, MatchingMutation, ImportMutation))
+Query = merge_types("Query", (LedgerQuery, StatementQuery, MatchingQuery, ImportQuery))
+Mutation = merge_types(
+    "Mutation",
+    (LedgerMutation, StatementMutation, MatchingMutation, ImportMutation, SourceMutation),
+)
 NODE_TYPES = (Customer, Invoice, Payment, Allocation, Schedule, Installment, BankStatement)
 
 

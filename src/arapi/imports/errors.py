@@ -10,6 +10,10 @@ class ImportErrorCode(ErrorCode):
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
     # The same bytes are being imported by another transaction right now.
     IMPORT_IN_PROGRESS = "IMPORT_IN_PROGRESS"
+    # No invoice source (ERP connector) of that name is registered.
+    UNKNOWN_SOURCE = "UNKNOWN_SOURCE"
+    # The invoice source failed (unreachable, refused, or returned something else than a batch).
+    SOURCE_FAILED = "SOURCE_FAILED"
     # The buyer has no name and none of its identifiers names a known customer.
     BUYER_UNKNOWN = "BUYER_UNKNOWN"
     # An invoice number already used in the organization for another customer, kind, total or currency.

@@ -209,7 +209,7 @@ def import_invoices(
             claimed.import_file.summary or {}, claimed.import_file.id, duplicate=True
         )
     import_file = claimed.import_file
-    writer = _Writer(session, viewer)
+    writer = DocumentWriter(session, viewer)
     writer.warnings += list(parsed.warnings)
     imported = [writer.write(doc) for doc in parsed.invoices]
     result = InvoiceImportResult(
@@ -489,7 +489,9 @@ class _Buyers:
 
 
 @dataclass
-class _Writer:
+class DocumentWriter:
+    """Writes parsed documents (of a file or of an invoice source) by the rules of this module."""
+
     session: Session
     viewer: Viewer
     warnings: list[str] = field(default_factory=list)

@@ -18,7 +18,7 @@ class ImportFile(Base):
 
     id: Mapped[Id]
     organization_id: Mapped[int] = org_fk()
-    kind: Mapped[str] = mapped_column(String(20))  # statement | invoices
+    kind: Mapped[str] = mapped_column(String(20))  # statement | invoices | invoice_sync
     format: Mapped[str] = mapped_column(String(30))
     filename: Mapped[str | None] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64))

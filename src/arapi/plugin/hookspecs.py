@@ -14,6 +14,7 @@ import pluggy
 from arapi.plugin.providers import (
     CreditInfoProvider,
     InvoiceParser,
+    InvoiceSource,
     NotificationChannel,
     StatementParser,
 )
@@ -44,6 +45,17 @@ def arapi_invoice_parsers() -> list[InvoiceParser]:
     non-raising ``sniff(head)``, pure ``parse(data)`` returning an
     :class:`~arapi.plugin.types.InvoiceFile` or raising
     :class:`~arapi.plugin.types.ParseError`.
+    """
+
+
+@hookspec
+def arapi_invoice_sources() -> list[InvoiceSource]:
+    """Return the invoice sources (ERP connectors) this plugin provides.
+
+    Each has a unique ``name``. ``fetch(cursor)`` is async, may use the
+    network, and returns an :class:`~arapi.plugin.types.InvoiceBatch` of the
+    documents new or changed since ``cursor``, with the cursor to give next
+    time. arapi writes them like an imported file's invoices.
     """
 
 

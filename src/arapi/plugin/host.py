@@ -23,6 +23,7 @@ from arapi.plugin import hookspecs
 from arapi.plugin.providers import (
     CreditInfoProvider,
     InvoiceParser,
+    InvoiceSource,
     NotificationChannel,
     StatementParser,
 )
@@ -45,7 +46,7 @@ SNIFF_BYTES = 64 * 1024
 
 class PluginErrorCode(ErrorCode):
     PLUGIN_LOAD_FAILED = "PLUGIN_LOAD_FAILED"  # import, registration or hook call failed
-    DUPLICATE_FORMAT = "DUPLICATE_FORMAT"  # two parsers claim one format key
+    DUPLICATE_FORMAT = "DUPLICATE_FORMAT"  # two parsers claim one format key (or two sources one name)
     BAD_PROVIDER = "BAD_PROVIDER"  # a hook returned something that is not a provider
 
 
@@ -71,6 +72,7 @@ class PluginHost:
         self.loaded: list[LoadedPlugin] = []
         self._statement: dict[str, tuple[str, StatementParser]] | None = None
         self._invoice: dict[str, tuple[str, InvoiceParser]] | None = None
+        self._sources: dict[str, tuple[str, InvoiceSource]] | None = None
 
     # ------------------------------------------------------------ loading
 
@@ -127,7 +129,7 @@ class PluginHost:
                 PluginErrorCode.PLUGIN_LOAD_FAILED, f"plugin {name!r} failed to register: {exc}"
             ) from exc
         self.loaded.append(LoadedPlugin(name, distribution, version))
-        self._statement = self._invoice = None
+        self._statement = self._invoice = self._sources = None  # providers are read again
 
     def _check_hook_functions(self, plugin: object, name: str) -> None:
         """Catch the silent mistakes: a misspelt hook, a missing @hookimpl, an async hook."""
@@ -183,20 +185,23 @@ class PluginHost:
                 out.append((impl.plugin_name, provider))
         return out
 
-    def _by_format(self, hook_name: str, protocol: type) -> dict[str, tuple[str, Any]]:
+    def _by_key(
+        self, hook_name: str, protocol: type, attribute: str = "format"
+    ) -> dict[str, tuple[str, Any]]:
+        """Providers by their key (``format``, or a source's ``name``), which must be unique."""
         table: dict[str, tuple[str, Any]] = {}
         for plugin_name, provider in self._collect(hook_name, protocol):
-            key = provider.format
+            key = getattr(provider, attribute)
             if not isinstance(key, str) or not key:
                 raise PluginError(
                     PluginErrorCode.BAD_PROVIDER,
                     f"plugin {plugin_name!r} returned {provider!r} from {hook_name} "
-                    f"with format {key!r}; the format key must be a non-empty string",
+                    f"with {attribute} {key!r}; the {attribute} must be a non-empty string",
                 )
             if key in table:
                 raise PluginError(
                     PluginErrorCode.DUPLICATE_FORMAT,
-                    f"format {key!r} is provided by both plugin {table[key][0]!r} and plugin "
+                    f"{attribute} {key!r} is provided by both plugin {table[key][0]!r} and plugin "
                     f"{plugin_name!r} (disable one with ARAPI_DISABLED_PLUGINS)",
                 )
             table[key] = (plugin_name, provider)
@@ -205,14 +210,20 @@ class PluginHost:
     def statement_parsers(self) -> dict[str, StatementParser]:
         """Every registered statement parser by format key (DUPLICATE_FORMAT on a clash)."""
         if self._statement is None:
-            self._statement = self._by_format("arapi_statement_parsers", StatementParser)
+            self._statement = self._by_key("arapi_statement_parsers", StatementParser)
         return {k: v[1] for k, v in self._statement.items()}
 
     def invoice_parsers(self) -> dict[str, InvoiceParser]:
         """Every registered invoice parser by format key (DUPLICATE_FORMAT on a clash)."""
         if self._invoice is None:
-            self._invoice = self._by_format("arapi_invoice_parsers", InvoiceParser)
+            self._invoice = self._by_key("arapi_invoice_parsers", InvoiceParser)
         return {k: v[1] for k, v in self._invoice.items()}
+
+    def invoice_sources(self) -> dict[str, InvoiceSource]:
+        """Every registered invoice source (ERP connector) by name (DUPLICATE_FORMAT on a clash)."""
+        if self._sources is None:
+            self._sources = self._by_key("arapi_invoice_sources", InvoiceSource, "name")
+        return {k: v[1] for k, v in self._sources.items()}
 
     def credit_info_providers(self) -> list[CreditInfoProvider]:
         """Every registered credit-information provider, in plugin order."""
@@ -222,13 +233,14 @@ class PluginHost:
         """Every registered notification channel, in plugin order."""
         return [p for _, p in self._collect("arapi_notification_channels", NotificationChannel)]
 
-    def provider_owner(self, kind: str, fmt: str) -> str | None:
-        """The plugin name that provides format ``fmt`` ("statement" parsers, else invoice)."""
-        table = self._statement if kind == "statement" else self._invoice
-        if table is None:
-            (self.statement_parsers if kind == "statement" else self.invoice_parsers)()
-            table = self._statement if kind == "statement" else self._invoice
-        entry = (table or {}).get(fmt)
+    def provider_owner(self, kind: str, key: str) -> str | None:
+        """The plugin name that provides ``key``: a "statement" or "invoices" format, or a "source"."""
+        load, attribute = {
+            "statement": (self.statement_parsers, "_statement"),
+            "source": (self.invoice_sources, "_sources"),
+        }.get(kind, (self.invoice_parsers, "_invoice"))
+        load()
+        entry = (getattr(self, attribute) or {}).get(key)
         return entry[0] if entry else None
 
     # ------------------------------------------------------------ detection

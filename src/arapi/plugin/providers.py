@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from arapi.plugin.types import CreditReport, InvoiceFile, Notification, StatementFile
+from arapi.plugin.types import (
+    CreditReport,
+    InvoiceBatch,
+    InvoiceFile,
+    Notification,
+    StatementFile,
+)
 
 
 @runtime_checkable
@@ -35,6 +41,19 @@ class InvoiceParser(Protocol):
     def sniff(self, head: bytes) -> bool: ...
 
     def parse(self, data: bytes) -> InvoiceFile: ...
+
+
+@runtime_checkable
+class InvoiceSource(Protocol):
+    """Pulls invoices from a system (an ERP, an invoicing service). May do network I/O."""
+
+    #: Unique source name, what ``arapi sync invoices NAME`` takes ("odoo", "sage", ...).
+    name: str
+    label: str
+
+    async def fetch(self, cursor: str | None) -> InvoiceBatch:
+        """The documents new or changed since ``cursor`` (None: the first sync)."""
+        ...
 
 
 @runtime_checkable

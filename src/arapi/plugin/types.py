@@ -181,6 +181,23 @@ class InvoiceFile:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class InvoiceBatch:
+    """What an invoice source (an ERP connector) returns for one ``fetch``.
+
+    ``cursor`` is the source's own bookmark, opaque to arapi: it is stored
+    when the batch is written and handed back on the next fetch, so each sync
+    asks only for what changed since. None keeps the cursor it was given.
+    ``more`` asks arapi to fetch again at once with the new cursor (a page of
+    a long list).
+    """
+
+    invoices: tuple[InvoiceDocument, ...]
+    cursor: str | None = None
+    more: bool = False
+    warnings: tuple[str, ...] = ()
+
+
 # ---------------------------------------------------------------- credit information
 
 

@@ -23,3 +23,17 @@ def add(session: Session, import_file: ImportFile) -> ImportFile:
     session.add(import_file)
     session.flush()
     return import_file
+
+
+def latest(session: Session, org_id: int, kind: str, fmt: str) -> ImportFile | None:
+    """The most recent import of this kind and format (an invoice source's last sync)."""
+    return session.scalar(
+        select(ImportFile)
+        .where(
+            ImportFile.organization_id == org_id,
+            ImportFile.kind == kind,
+            ImportFile.format == fmt,
+        )
+        .order_by(ImportFile.id.desc())
+        .limit(1)
+    )

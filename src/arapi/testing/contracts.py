@@ -1,7 +1,8 @@
-"""Contract tests for parser plugins.
+"""Contract tests for parser and invoice-source plugins.
 
 A plugin's test suite subclasses these and sets ``parser`` and ``samples``
-(at least one small valid file written by the plugin's authors). Every parser
+(at least one small valid file written by the plugin's authors), or, for an
+invoice source, ``source`` (connected to a fake or recorded system). Every parser
 then meets the same rules as arapi's own: a string format key, a ``sniff``
 that returns a bool and never raises, ``ParseError`` and nothing else on bad
 input, and results built only from the frozen dataclasses of
@@ -11,6 +12,7 @@ and ISO 4217-shaped currency codes.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from datetime import date
@@ -23,8 +25,8 @@ from hypothesis import strategies as st
 
 from arapi.plugin import types as boundary
 from arapi.plugin.host import SNIFF_BYTES
-from arapi.plugin.providers import InvoiceParser, StatementParser
-from arapi.plugin.types import InvoiceFile, ParseError, StatementFile
+from arapi.plugin.providers import InvoiceParser, InvoiceSource, StatementParser
+from arapi.plugin.types import InvoiceBatch, InvoiceFile, ParseError, StatementFile
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -143,14 +145,65 @@ class StatementParserContract(_ParserContract):
                     _assert_currency(detail.currency, nullable=True)
 
 
+def _check_invoices(invoices: Any) -> None:
+    for invoice in invoices:
+        assert isinstance(invoice.total_with_tax, Decimal)
+        assert isinstance(invoice.amount_due, Decimal)
+        assert invoice.kind in ("invoice", "credit_note")
+        _assert_currency(invoice.currency)
+
+
 class InvoiceParserContract(_ParserContract):
     protocol = InvoiceParser
 
     def check_result(self, result: Any) -> None:
         assert isinstance(result, InvoiceFile)
         _assert_frozen_tree(result)
-        for invoice in result.invoices:
-            assert isinstance(invoice.total_with_tax, Decimal)
-            assert isinstance(invoice.amount_due, Decimal)
-            assert invoice.kind in ("invoice", "credit_note")
-            _assert_currency(invoice.currency)
+        _check_invoices(result.invoices)
+
+
+class InvoiceSourceContract:
+    """For an invoice source (ERP connector): set ``source``, connected to a system with invoices.
+
+    Checks that it is an :class:`InvoiceSource` with a name and a label, that a
+    first sync (cursor None) returns batches of boundary types only, that
+    ``more`` always comes with a new cursor, and that fetching again from the
+    last cursor returns nothing new: the cursor really is a bookmark.
+    """
+
+    source: ClassVar[Any]
+    #: Fetches allowed for the first sync before the test gives up on ``more``.
+    max_fetches: ClassVar[int] = 100
+
+    def check_batch(self, batch: Any) -> None:
+        assert isinstance(batch, InvoiceBatch), f"fetch returned {type(batch).__name__}"
+        _assert_frozen_tree(batch)
+        _check_invoices(batch.invoices)
+        assert batch.cursor is None or isinstance(batch.cursor, str)
+
+    def sync(self, cursor: str | None) -> tuple[list[InvoiceBatch], str | None]:
+        """Fetch as arapi does (again while ``more``); the batches and the cursor to keep."""
+        batches = []
+        for _ in range(self.max_fetches):
+            batch = asyncio.run(self.source.fetch(cursor))
+            self.check_batch(batch)
+            batches.append(batch)
+            if not batch.more:
+                return batches, batch.cursor if batch.cursor is not None else cursor
+            assert batch.cursor not in (None, cursor), "more=True needs a new cursor"
+            cursor = batch.cursor
+        raise AssertionError(f"still more after {self.max_fetches} fetches")
+
+    def test_is_a_provider(self):
+        assert isinstance(self.source, InvoiceSource)
+        assert isinstance(self.source.name, str) and self.source.name
+        assert isinstance(self.source.label, str) and self.source.label
+
+    def test_first_sync_returns_invoices(self):
+        batches, _ = self.sync(None)
+        assert any(batch.invoices for batch in batches), "give the source a system with invoices"
+
+    def test_nothing_new_after_the_last_cursor(self):
+        _, cursor = self.sync(None)
+        again, _ = self.sync(cursor)
+        assert not any(batch.invoices for batch in again)

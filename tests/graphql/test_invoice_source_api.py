@@ -1,0 +1,67 @@
+"""invoiceSources and invoiceSourceSync over real HTTP, with an in-memory ERP connector."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import ListSource, erp_invoice, host_with_source
+
+SYNC = """mutation($source: String!) {
+  invoiceSourceSync(input: {source: $source}) {
+    duplicate cursor warnings
+    invoices { number openAmount { amount currency } customer { name } }
+    userErrors { field message code }
+  }
+}"""
+SOURCES = "{ invoiceSources { name label cursor } }"
+
+
+@pytest.fixture
+def source():
+    return ListSource([erp_invoice("F-1"), erp_invoice("F-2", total="60.00")], page_size=1)
+
+
+@pytest.fixture
+def api_plugins(source):
+    return host_with_source(source)
+
+
+def test_sources_are_listed_and_a_sync_writes_and_moves_the_cursor(api, source):
+    assert api.ok(SOURCES)["invoiceSources"] == [
+        {"name": "memory-erp", "label": "In-memory ERP (tests)", "cursor": None}
+    ]
+    result = api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]
+    assert result["userErrors"] == [] and result["cursor"] == "2" and not result["duplicate"]
+    assert [(i["number"], i["openAmount"]["amount"]) for i in result["invoices"]] == [
+        ("F-1", "120.00"),
+        ("F-2", "60.00"),
+    ]
+    assert result["invoices"][0]["customer"]["name"] == "Dupont SA"
+    assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] == "2"
+    # the other organization has its own cursor and sees none of these invoices
+    assert api.ok(SOURCES, key="other")["invoiceSources"][0]["cursor"] is None
+    other = api.ok("{ invoices(first: 10) { nodes { number } } }", key="other")
+    assert other["invoices"]["nodes"] == []
+
+
+def test_refusals_are_coded_user_errors(api, source):
+    unknown = api.ok(SYNC, {"source": "sap"})["invoiceSourceSync"]
+    assert unknown["userErrors"][0]["code"] == "UNKNOWN_SOURCE"
+    assert unknown["userErrors"][0]["field"] == ["input", "source"]
+    source.fail = TimeoutError("no answer in 30 s")
+    failed = api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]
+    assert failed["userErrors"] == [
+        {
+            "field": ["input", "source"],
+            "message": "invoice source 'memory-erp' failed: TimeoutError: no answer in 30 s",
+            "code": "SOURCE_FAILED",
+        }
+    ]
+    assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] is None
+
+
+def test_a_collector_may_not_sync(api, source):
+    api.keys["collector"] = api.key("acme", "collector")
+    body = api.post(SYNC, {"source": "memory-erp"}, key="collector")
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert source.fetched_from == [], "the source is not even called"
