@@ -18,7 +18,7 @@ class Customer(Base):
     )
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     name: Mapped[str] = mapped_column(String(300))
     external_ref: Mapped[str | None] = mapped_column(String(100))
     legal_id: Mapped[str | None] = mapped_column(String(40))
@@ -40,7 +40,7 @@ class CustomerIban(Base):
     __table_args__ = (UniqueConstraint("organization_id", "customer_id", "iban"),)
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     customer_id: Mapped[int] = fk("customers.id", ondelete="CASCADE")
     iban: Mapped[str] = mapped_column(String(34), index=True)
     source: Mapped[str] = mapped_column(String(20), default="manual")  # manual | learned | import
@@ -54,7 +54,7 @@ class CustomerPayerName(Base):
     __table_args__ = (UniqueConstraint("organization_id", "customer_id", "normalized"),)
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     customer_id: Mapped[int] = fk("customers.id", ondelete="CASCADE")
     name: Mapped[str] = mapped_column(String(300))
     normalized: Mapped[str] = mapped_column(String(300), index=True)

@@ -15,7 +15,7 @@ class Event(Base):
     __table_args__ = (Index("ix_events_subject", "organization_id", "subject_type", "subject_id"),)
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(60))
     subject_type: Mapped[str] = mapped_column(String(40))
@@ -29,7 +29,7 @@ class IdempotencyKey(Base):
     __table_args__ = (UniqueConstraint("organization_id", "operation", "key"),)
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     operation: Mapped[str] = mapped_column(String(60))
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))

@@ -19,7 +19,7 @@ class Invoice(Base):
     )
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     customer_id: Mapped[int] = fk("customers.id")
     kind: Mapped[str] = mapped_column(String(12), default="invoice")  # invoice | credit_note
     number: Mapped[str] = mapped_column(String(100))

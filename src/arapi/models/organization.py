@@ -40,8 +40,8 @@ class ApiKeyGrant(Base):
     __table_args__ = (UniqueConstraint("api_key_id", "customer_id"),)
 
     id: Mapped[Id]
-    api_key_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("api_keys.id", ondelete="CASCADE"), index=True
+    api_key_id: Mapped[int] = mapped_column(  # leads the unique constraint: no index of its own
+        IdType, ForeignKey("api_keys.id", ondelete="CASCADE")
     )
     customer_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("customers.id", ondelete="CASCADE"), index=True

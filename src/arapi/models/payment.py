@@ -18,7 +18,7 @@ class Payment(Base):
     )
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     customer_id: Mapped[int | None] = fk("customers.id", nullable=True)
     amount_minor: Mapped[Minor]
     currency: Mapped[Currency]

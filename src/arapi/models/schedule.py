@@ -26,7 +26,9 @@ class ScheduleInvoice(Base):
     __table_args__ = (UniqueConstraint("schedule_id", "invoice_id"),)
 
     id: Mapped[Id]
-    schedule_id: Mapped[int] = fk("payment_schedules.id", ondelete="CASCADE")
+    schedule_id: Mapped[int] = fk(
+        "payment_schedules.id", ondelete="CASCADE", index=False
+    )  # leads the unique constraint
     invoice_id: Mapped[int] = fk("invoices.id")
 
 
@@ -38,7 +40,9 @@ class Installment(Base):
 
     id: Mapped[Id]
     organization_id: Mapped[int] = org_fk()
-    schedule_id: Mapped[int] = fk("payment_schedules.id", ondelete="CASCADE")
+    schedule_id: Mapped[int] = fk(
+        "payment_schedules.id", ondelete="CASCADE", index=False
+    )  # leads the unique constraint
     seq: Mapped[int]
     due_date: Mapped[date]
     amount_minor: Mapped[Minor]

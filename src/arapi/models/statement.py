@@ -17,7 +17,7 @@ class ImportFile(Base):
     __table_args__ = (UniqueConstraint("organization_id", "kind", "sha256"),)
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     kind: Mapped[str] = mapped_column(String(20))  # statement | invoices | invoice_sync
     format: Mapped[str] = mapped_column(String(30))
     filename: Mapped[str | None] = mapped_column(String(300))
@@ -56,7 +56,7 @@ class StatementEntry(Base):
     __table_args__ = (UniqueConstraint("organization_id", "account_key", "natural_key"),)
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk()
+    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
     statement_id: Mapped[int] = fk("bank_statements.id", ondelete="CASCADE")
     account_key: Mapped[str] = mapped_column(String(70))
     natural_key: Mapped[str] = mapped_column(String(200))
