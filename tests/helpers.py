@@ -132,9 +132,11 @@ class ListSource:
         self.page_size = page_size
         self.fail: Exception | None = None
         self.fetched_from: list[str | None] = []
+        self.organizations: list[str] = []
 
-    async def fetch(self, cursor: str | None) -> InvoiceBatch:
+    async def fetch(self, cursor: str | None, organization: str) -> InvoiceBatch:
         self.fetched_from.append(cursor)
+        self.organizations.append(organization)
         if self.fail is not None:
             raise self.fail
         start = int(cursor or 0)

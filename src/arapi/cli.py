@@ -270,7 +270,9 @@ def sync_group() -> None:
 @sync_group.command(
     "invoices",
     help="Pull the invoices new or changed since the last sync from an invoice source (an ERP "
-    "connector plugin; `arapi plugins` lists them) and write them like an imported file's.",
+    "connector plugin; `arapi plugins` lists them) and write them like an imported file's. "
+    "The installation enables each source for some organizations: "
+    "ARAPI_INVOICE_SOURCES='odoo=acme,beta;sage=*'.",
 )
 @click.argument("source_name", metavar="SOURCE")
 @click.option(
@@ -285,10 +287,15 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
     settings = _settings()
     database = _database(settings)
     try:
-        source = sources.source_for(_plugins(settings), source_name)
         with database.write() as session:  # write: the default organization may be created
-            cursor = sources.last_cursor(session, _viewer_for(session, org_name), source_name)
-        batches = asyncio.run(sources.fetch(source, cursor))  # no transaction while waiting
+            viewer = _viewer_for(session, org_name)
+            source = sources.source_for(_plugins(settings), source_name, viewer, settings)
+            cursor = sources.last_cursor(session, viewer, source_name)
+        batches = asyncio.run(  # no transaction while the source is waited on
+            sources.fetch(
+                source, cursor, viewer.organization_name, settings.source_fetch_timeout
+            )
+        )
         with database.write() as session:
             viewer = _viewer_for(session, org_name)
             result = sources.record(session, viewer, source_name, cursor, batches)

@@ -21,6 +21,16 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
+def _bindings(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``"odoo=acme,beta;sage=*"`` -> (("odoo", ("acme", "beta")), ("sage", ("*",)))."""
+    out = []
+    for entry in os.environ.get(name, "").split(";"):
+        key, _, values = entry.partition("=")
+        if key.strip():
+            out.append((key.strip(), tuple(v.strip() for v in values.split(",") if v.strip())))
+    return tuple(out)
+
+
 def _list(name: str) -> tuple[str, ...]:
     raw = os.environ.get(name, "")
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -42,6 +52,10 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     max_unzipped_bytes: int = 200 * 1024 * 1024
     disabled_plugins: tuple[str, ...] = ()
+    # Which organizations may sync from each invoice source ("*": all of them). A source
+    # holds one ERP's credentials: it is never open to every tenant by default.
+    invoice_sources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    source_fetch_timeout: float = 120.0  # seconds one fetch of an invoice source may take
     # Cash application: proposals at or above this confidence are applied automatically.
     auto_apply_confidence: Decimal = Decimal("0.95")
     default_org: str = "default"
@@ -59,6 +73,10 @@ class Settings:
             max_upload_bytes=_int("ARAPI_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             max_unzipped_bytes=_int("ARAPI_MAX_UNZIPPED_BYTES", cls.max_unzipped_bytes),
             disabled_plugins=_list("ARAPI_DISABLED_PLUGINS"),
+            invoice_sources=_bindings("ARAPI_INVOICE_SOURCES"),
+            source_fetch_timeout=float(
+                os.environ.get("ARAPI_SOURCE_FETCH_TIMEOUT") or cls.source_fetch_timeout
+            ),
             auto_apply_confidence=Decimal(
                 os.environ.get("ARAPI_AUTO_APPLY_CONFIDENCE", str(cls.auto_apply_confidence))
             ),

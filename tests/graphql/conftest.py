@@ -49,11 +49,18 @@ def api_plugins() -> PluginHost:
 
 
 @pytest.fixture
-def api(db, api_plugins):
+def api_settings() -> dict:
+    """Settings of the app beyond its database (a test module may override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def api(db, api_plugins, api_settings):
     with db.write() as s:
         acme = auth.create_organization(s, "acme")
         other = auth.create_organization(s, "other")
-    app = create_app(Settings(database_url=db.url), db=db, plugins=api_plugins)
+    settings = Settings(database_url=db.url, **api_settings)
+    app = create_app(settings, db=db, plugins=api_plugins)
     with TestClient(app) as client:
         result = Api(client, db, org_ids={"acme": acme.id, "other": other.id})
         result.keys["admin"] = result.key("acme", "admin")

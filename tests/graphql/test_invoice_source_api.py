@@ -26,6 +26,11 @@ def api_plugins(source):
     return host_with_source(source)
 
 
+@pytest.fixture
+def api_settings():
+    return {"invoice_sources": (("memory-erp", ("acme",)),)}  # not for organization "other"
+
+
 def test_sources_are_listed_and_a_sync_writes_and_moves_the_cursor(api, source):
     assert api.ok(SOURCES)["invoiceSources"] == [
         {"name": "memory-erp", "label": "In-memory ERP (tests)", "cursor": None}
@@ -38,26 +43,42 @@ def test_sources_are_listed_and_a_sync_writes_and_moves_the_cursor(api, source):
     ]
     assert result["invoices"][0]["customer"]["name"] == "Dupont SA"
     assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] == "2"
-    # the other organization has its own cursor and sees none of these invoices
-    assert api.ok(SOURCES, key="other")["invoiceSources"][0]["cursor"] is None
+    assert source.organizations == ["acme", "acme"]
+
+
+def test_another_organization_may_not_pull_from_the_source(api, source):
+    assert api.ok(SOURCES, key="other")["invoiceSources"] == []
+    refused = api.ok(SYNC, {"source": "memory-erp"}, key="other")["invoiceSourceSync"]
+    assert refused["userErrors"][0]["code"] == "SOURCE_NOT_ENABLED"
+    assert source.fetched_from == [], "the source is not even called"
     other = api.ok("{ invoices(first: 10) { nodes { number } } }", key="other")
     assert other["invoices"]["nodes"] == []
 
 
-def test_refusals_are_coded_user_errors(api, source):
+def test_refusals_are_coded_user_errors_and_keep_the_cursor(api, source):
     unknown = api.ok(SYNC, {"source": "sap"})["invoiceSourceSync"]
     assert unknown["userErrors"][0]["code"] == "UNKNOWN_SOURCE"
-    assert unknown["userErrors"][0]["field"] == ["input", "source"]
+    assert unknown["userErrors"][0]["field"] == ["source"]
+    assert api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]["cursor"] == "2"
+
     source.fail = TimeoutError("no answer in 30 s")
     failed = api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]
     assert failed["userErrors"] == [
         {
-            "field": ["input", "source"],
+            "field": ["source"],
             "message": "invoice source 'memory-erp' failed: TimeoutError: no answer in 30 s",
             "code": "SOURCE_FAILED",
         }
     ]
-    assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] is None
+    assert failed["cursor"] == "2"
+
+    source.fail = None
+    source.documents.append(erp_invoice("F-3", buyer="Durand\x00SARL"))  # refused in the write
+    refused = api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]
+    assert refused["userErrors"][0]["code"] == "ENCODING" and refused["cursor"] == "2"
+    assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] == "2"
+    invoices = api.ok("{ invoices(first: 10) { nodes { number } } }")["invoices"]["nodes"]
+    assert sorted(i["number"] for i in invoices) == ["F-1", "F-2"]
 
 
 def test_a_collector_may_not_sync(api, source):

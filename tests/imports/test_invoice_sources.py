@@ -10,11 +10,19 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from arapi.auth.roles import Role
+from arapi.config import Settings
 from arapi.errors import ArapiError
 from arapi.imports import sources
 from arapi.models import Event, ImportFile, Invoice
 from arapi.plugin.types import InvoiceBatch
-from tests.helpers import ListSource, as_role, erp_invoice, host_with_source, make_org
+from tests.helpers import (
+    ListSource,
+    as_role,
+    erp_invoice,
+    host_with_source,
+    make_org,
+    run_at_once,
+)
 
 
 def count(db, model, *where):
@@ -22,20 +30,23 @@ def count(db, model, *where):
         return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def sync(db, viewer, plugins, name="memory-erp"):
+ENABLED = Settings(invoice_sources=(("memory-erp", ("*",)),))
+
+
+def sync(db, viewer, plugins, name="memory-erp", settings=ENABLED, timeout=5.0):
     """What the CLI and the API do: read the cursor, fetch outside any transaction, write."""
-    source = sources.source_for(plugins, name)
+    source = sources.source_for(plugins, name, viewer, settings)
     with db.read() as s:
         cursor = sources.last_cursor(s, viewer, name)
-    batches = asyncio.run(sources.fetch(source, cursor))
+    batches = asyncio.run(sources.fetch(source, cursor, viewer.organization_name, timeout))
     with db.write() as s:
         return sources.record(s, viewer, name, cursor, batches)
 
 
-def refused(db, viewer, plugins) -> ArapiError:
+def refused(db, viewer, plugins, **kw) -> ArapiError:
     before = (count(db, ImportFile), count(db, Invoice))
     with pytest.raises(ArapiError) as caught:
-        sync(db, viewer, plugins)
+        sync(db, viewer, plugins, **kw)
     assert (count(db, ImportFile), count(db, Invoice)) == before, "a refused sync writes nothing"
     return caught.value
 
@@ -63,22 +74,51 @@ def test_syncs_are_incremental_and_follow_the_pages(db):
     assert [e.data["created"] for e in events] == [5, 0, 1]
 
 
-def test_an_invoice_changed_in_the_erp_is_existing_and_a_repeat_is_a_duplicate(db):
+def test_an_invoice_changed_in_the_erp_is_existing_or_a_conflict_and_the_sync_goes_on(db):
     viewer = make_org(db)
-    source = ListSource([erp_invoice("F-1")])
+    source = ListSource([erp_invoice("F-1"), erp_invoice("F-2")])
     plugins = host_with_source(source)
     sync(db, viewer, plugins)
     source.documents.append(erp_invoice("F-1", due="20.00"))  # partly paid in the ERP
+    source.documents.append(erp_invoice("F-2", total="999.00"))  # corrected in the ERP
+    source.documents.append(erp_invoice("F-3"))
     changed = sync(db, viewer, plugins)
-    assert [i.status for i in changed.invoices] == ["existing"] and count(db, Invoice) == 1
+    assert [(i.number, i.status) for i in changed.invoices] == [
+        ("F-1", "existing"),
+        ("F-2", "conflict"),
+        ("F-3", "created"),
+    ]
+    assert changed.cursor == "5", "a conflict does not hold every later sync back"
+    assert any(
+        "'F-2'" in w and "total 999.00 (it has 120.00)" in w and "arapi's is kept" in w
+        for w in changed.warnings
+    )
+    with db.read() as s:
+        f2 = s.scalar(select(Invoice).where(Invoice.number == "F-2"))
+    assert f2.total_minor == 12000 and count(db, Invoice) == 3
 
-    # Two syncs started together fetch the same batch from the same cursor: one writes.
-    batches = [InvoiceBatch(invoices=(erp_invoice("F-9"),), cursor="9")]
-    with db.write() as s:
-        first = sources.record(s, viewer, "memory-erp", "2", batches)
-    with db.write() as s:
-        second = sources.record(s, viewer, "memory-erp", "2", batches)
-    assert not first.duplicate and second.duplicate and second.sync_id == first.sync_id
+
+def test_syncs_at_once_write_once_and_never_move_the_cursor_back(db, db_url):
+    """Two syncs that fetched from the same cursor: the second waits, then finds the cursor moved."""
+    viewer = make_org(db)
+    early = [InvoiceBatch(invoices=(erp_invoice("F-1"),), cursor="1")]
+    late = [InvoiceBatch(invoices=(erp_invoice("F-1"), erp_invoice("F-2")), cursor="2")]
+
+    def record(batches):
+        return lambda s: sources.record(s, viewer, "memory-erp", None, batches).cursor
+
+    outcomes = run_at_once(db, db_url, [record(early), record(late)])
+    assert sorted(outcomes, key=str) in (["1", "IMPORT_IN_PROGRESS"], ["2", "IMPORT_IN_PROGRESS"])
+    written = next(o for o in outcomes if o != "IMPORT_IN_PROGRESS")
+    with db.read() as s:
+        assert sources.last_cursor(s, viewer, "memory-erp") == written
+    assert count(db, ImportFile) == 1
+
+    same = [InvoiceBatch(invoices=(erp_invoice("F-9"),), cursor="9")]
+    outcomes = run_at_once(
+        db, db_url, [lambda s: sources.record(s, viewer, "memory-erp", written, same).duplicate] * 3
+    )
+    assert sorted(outcomes) == [False, True, True]  # one writes, the others see its sync
     assert count(db, Invoice, Invoice.number == "F-9") == 1
 
 
@@ -88,6 +128,9 @@ def test_an_invoice_changed_in_the_erp_is_existing_and_a_repeat_is_a_duplicate(d
         (ConnectionError("ERP unreachable"), "ConnectionError: ERP unreachable"),
         ("not a batch", "it returned str, not an InvoiceBatch"),
         ("more without a cursor", "it asked to fetch more without moving its cursor"),
+        ("not documents", "its batch holds something else than InvoiceDocuments"),
+        ("number cursor", "its cursor is a int, not text"),
+        ("slow", "no answer within 0.2 s"),
     ],
 )
 def test_a_failing_source_is_source_failed_and_writes_nothing(db, trouble, message):
@@ -95,40 +138,48 @@ def test_a_failing_source_is_source_failed_and_writes_nothing(db, trouble, messa
     source = ListSource([erp_invoice("F-1")])
     if isinstance(trouble, Exception):
         source.fail = trouble
-    elif trouble == "not a batch":
-
-        async def fetch(cursor):
-            return "not a batch"
-
-        source.fetch = fetch
     else:
+        answers = {
+            "not a batch": "not a batch",
+            "more without a cursor": InvoiceBatch(invoices=(), cursor=None, more=True),
+            "not documents": InvoiceBatch(invoices=({"number": "F-1"},)),  # type: ignore[arg-type]
+            "number cursor": InvoiceBatch(invoices=(), cursor=7),  # type: ignore[arg-type]
+        }
 
-        async def fetch(cursor):
-            return InvoiceBatch(invoices=(erp_invoice("F-1"),), cursor=cursor, more=True)
+        async def fetch(cursor, organization):
+            if trouble == "slow":
+                await asyncio.sleep(5)
+            return answers[trouble]
 
         source.fetch = fetch
-    error = refused(db, viewer, host_with_source(source))
+    error = refused(db, viewer, host_with_source(source), timeout=0.2)
     assert error.code.value == "SOURCE_FAILED"
     assert error.message == f"invoice source 'memory-erp' failed: {message}"
 
 
-def test_refusals_unknown_source_nul_conflict_and_permission(db):
-    viewer = make_org(db)
+def test_refusals_unknown_not_enabled_nul_and_permission(db):
+    viewer = make_org(db, "acme")
     source = ListSource([erp_invoice("F-1")])
     plugins = host_with_source(source)
     with pytest.raises(ArapiError) as caught:
-        sources.source_for(plugins, "sap")
+        sources.source_for(plugins, "sap", viewer, ENABLED)
     assert caught.value.code.value == "UNKNOWN_SOURCE" and "memory-erp" in caught.value.message
 
-    source.documents = [erp_invoice("F-1", buyer="Dupont\x00SA")]
+    # A source holds one ERP's credentials: only the organizations enabled may sync from it.
+    for settings in (Settings(), Settings(invoice_sources=(("memory-erp", ("beta",)),))):
+        error = refused(db, viewer, plugins, settings=settings)
+        assert error.code.value == "SOURCE_NOT_ENABLED" and "'acme'" in error.message
+    assert source.fetched_from == [], "a source not enabled is not even called"
+    only_acme = Settings(invoice_sources=(("memory-erp", ("beta", "acme")),))
+    assert sync(db, viewer, plugins, settings=only_acme).invoices[0].status == "created"
+    assert source.organizations == ["acme"]
+
+    source.documents.append(erp_invoice("F-2", buyer="Dupont\x00SA"))
     assert refused(db, viewer, plugins).code.value == "ENCODING"
 
-    source.documents = [erp_invoice("F-1"), erp_invoice("F-1", total="999.00")]
-    assert refused(db, viewer, plugins).code.value == "INVOICE_CONFLICT"
-
     partner = as_role(viewer, Role.PARTNER)
-    with pytest.raises(ArapiError) as caught, db.read() as s:
-        sources.last_cursor(s, partner, "memory-erp")
+    with pytest.raises(ArapiError) as caught:
+        sources.source_for(plugins, "memory-erp", partner, ENABLED)
     assert caught.value.code.value == "FORBIDDEN"
 
 
@@ -138,6 +189,7 @@ def test_cli_sync_invoices(db, monkeypatch):
     source = ListSource([erp_invoice("F-1"), erp_invoice("F-2")], page_size=1)
     monkeypatch.setattr(cli, "_plugins", lambda settings: host_with_source(source))
     monkeypatch.setenv("ARAPI_DATABASE_URL", db.url.replace("+psycopg", ""))
+    monkeypatch.setenv("ARAPI_INVOICE_SOURCES", "other-erp=x;memory-erp=default")
     out = CliRunner().invoke(cli.main, ["sync", "invoices", "memory-erp", "--json"])
     assert out.exit_code == 0, out.output
     summary = json.loads(out.output)

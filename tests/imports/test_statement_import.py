@@ -274,6 +274,15 @@ CHARSET:1252
 """
 
 
+def test_a_nul_in_the_upload_name_is_dropped_from_the_stored_name(db, plugins):
+    """The name comes from the client's multipart header: cleaned, not refused."""
+    viewer = make_org(db)
+    data = camt([("N1", "1.00", "CRDT", "E1", None)], "101.00")
+    do_import(db, viewer, plugins, data, filename="releve\x00.xml")
+    with db.read() as s:
+        assert s.scalar(select(ImportFile.filename)) == "releve.xml"
+
+
 def test_a_nul_character_in_a_text_field_refuses_the_file(db, plugins):
     """PostgreSQL cannot store NUL: the file is refused before anything is written, on both backends."""
     viewer = make_org(db)

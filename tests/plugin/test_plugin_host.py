@@ -333,7 +333,12 @@ def test_invoice_sources_by_name_unique_and_checked():
     assert error.code is PluginErrorCode.DUPLICATE_FORMAT
     assert "name 'odoo'" in error.message and "plugin 'other-erp'" in error.message
     error = load_error(host_with(bad=source_plugin(FakeSource(""))).invoice_sources)
-    assert error.code is PluginErrorCode.BAD_PROVIDER and "name must be a non-empty string" in error.message
+    assert error.code is PluginErrorCode.BAD_PROVIDER and "1 to 30 characters" in error.message
+    # arapi keeps the name with each sync: two long names must not share a cursor
+    long_name = "acme-erp-connector-production-eu"
+    error = load_error(host_with(bad=source_plugin(FakeSource(long_name))).invoice_sources)
+    assert error.code is PluginErrorCode.BAD_PROVIDER and long_name in error.message
+    assert list(host_with(ok=source_plugin(FakeSource("x" * 30))).invoice_sources()) == ["x" * 30]
     error = load_error(host_with(parser=source_plugin(FakeParser("ofx"))).invoice_sources)
     assert error.code is PluginErrorCode.BAD_PROVIDER and "not a InvoiceSource" in error.message
 

@@ -14,6 +14,7 @@ from arapi.imports.text import refuse_nul
 from arapi.plugin.types import (
     ParseError,
     ParseErrorCode,
+    Party,
     Statement,
     StatementFile,
     StatementLine,
@@ -61,6 +62,18 @@ def test_clean_result_passes():
 )
 def test_nul_is_found_and_named(value, path):
     assert where(value) == path
+
+
+class Text(str):
+    """A str subclass, as some libraries return (lxml's smart strings, for one)."""
+
+
+def test_str_subclasses_sets_and_nested_id_pairs_are_checked():
+    assert where(line(remittance=Text("a\x00"))) == "remittance"
+    assert where([line(), line(remittance=Text("a\x00"))]) == "[1].remittance"
+    assert where({"ids": frozenset({"ok", "b\x00"})}) == "ids[0]"
+    party = Party(name="Dupont", other_ids=(("0088", "1"), ("EM", Text("x\x00"))))
+    assert where(party) == "other_ids[1][1]"
 
 
 def test_lines_of_mixed_types_are_looked_at_one_by_one():

@@ -83,7 +83,8 @@ class InvoiceSourceSyncPayload:
         description="True when these documents were written before from the same cursor."
     )
     invoices: list[Invoice] = strawberry.field(
-        description="Created or already known invoices of the sync."
+        description="Created, already known, and conflicting invoices of the sync "
+        "(a conflict keeps arapi's invoice; the warnings say what differs)."
     )
     warnings: list[str]
     cursor: str | None = strawberry.field(description="Where the next sync starts.")
@@ -92,10 +93,17 @@ class InvoiceSourceSyncPayload:
 
 @strawberry.type
 class ImportQuery:
-    @strawberry.field(description="The invoice sources (ERP connectors) installed, by name.")
+    @strawberry.field(
+        description="The invoice sources (ERP connectors) enabled for this organization, by name."
+    )
     async def invoice_sources(self, info: Info) -> list[InvoiceSource]:
         viewer = require(info, Permission.IMPORT)
-        installed = sorted(info.context.plugins.invoice_sources().items())
+        settings = info.context.settings
+        installed = [
+            (name, source)
+            for name, source in sorted(info.context.plugins.invoice_sources().items())
+            if sources.enabled_for(settings, name, viewer.organization_name)
+        ]
 
         def cursors(s):
             return [sources.last_cursor(s, viewer, name) for name, _ in installed]
@@ -116,19 +124,23 @@ class SourceMutation:
         self, info: Info, input: InvoiceSourceSyncInput
     ) -> InvoiceSourceSyncPayload:
         viewer = require(info, Permission.IMPORT)
+        settings = info.context.settings
+        cursor = None
         try:
-            source = sources.source_for(info.context.plugins, input.source)
+            source = sources.source_for(info.context.plugins, input.source, viewer, settings)
             cursor = await read(info, sources.last_cursor, viewer, input.source)
-            batches = await sources.fetch(source, cursor)  # no transaction while waiting
+            batches = await sources.fetch(  # no transaction while the source is waited on
+                source, cursor, viewer.organization_name, settings.source_fetch_timeout
+            )
         except ArapiError as exc:
-            return _refused_sync(user_errors_from(exc, ("input",)))
+            return _refused_sync(user_errors_from(exc), cursor)
 
         def write(s, viewer):
             return sources.record(s, viewer, input.source, cursor, batches)
 
         outcome, errors = await mutate(info, Permission.IMPORT, write, _with_invoices)
         if errors:
-            return _refused_sync(errors)
+            return _refused_sync(errors, cursor)
         result, invoices = outcome
         return InvoiceSourceSyncPayload(
             duplicate=result.duplicate,
@@ -139,7 +151,8 @@ class SourceMutation:
         )
 
 
-def _refused_sync(errors: list[UserError]) -> InvoiceSourceSyncPayload:
+def _refused_sync(errors: list[UserError], cursor: str | None) -> InvoiceSourceSyncPayload:
+    """Nothing written: the cursor is still where the last sync left it."""
     return InvoiceSourceSyncPayload(
-        duplicate=False, invoices=[], warnings=[], cursor=None, user_errors=errors
+        duplicate=False, invoices=[], warnings=[], cursor=cursor, user_errors=errors
     )

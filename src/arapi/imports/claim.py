@@ -24,7 +24,21 @@ from arapi.auth.viewer import Viewer
 from arapi.errors import ArapiError
 from arapi.imports.errors import ImportErrorCode
 from arapi.models import ImportFile
+from arapi.plugin.types import KEY_MAX_LENGTH
 from arapi.repositories import import_files
+
+FILENAME_MAX = 300  # ImportFile.filename
+
+
+def clean_filename(name: str | None) -> str | None:
+    """An upload's name as it can be stored and shown: no NUL (PostgreSQL refuses it), clipped.
+
+    The name comes from the client (a multipart header, a command-line path), not from
+    the file, so it is cleaned rather than refused.
+    """
+    if not name:
+        return None
+    return name.replace("\x00", "")[:FILENAME_MAX] or None
 
 
 @dataclass(frozen=True)
@@ -53,8 +67,8 @@ def claim(
     row = ImportFile(
         organization_id=org,
         kind=kind,
-        format=fmt[:30],
-        filename=filename[:300] if filename else None,  # the column's size; names can be longer
+        format=fmt[:KEY_MAX_LENGTH],  # several formats of one ZIP may be longer
+        filename=clean_filename(filename),
         sha256=sha256,
         size=size,
         actor=viewer.actor,

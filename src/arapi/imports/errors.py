@@ -12,6 +12,8 @@ class ImportErrorCode(ErrorCode):
     IMPORT_IN_PROGRESS = "IMPORT_IN_PROGRESS"
     # No invoice source (ERP connector) of that name is registered.
     UNKNOWN_SOURCE = "UNKNOWN_SOURCE"
+    # The installation does not enable this invoice source for the organization (ARAPI_INVOICE_SOURCES).
+    SOURCE_NOT_ENABLED = "SOURCE_NOT_ENABLED"
     # The invoice source failed (unreachable, refused, or returned something else than a batch).
     SOURCE_FAILED = "SOURCE_FAILED"
     # The buyer has no name and none of its identifiers names a known customer.

@@ -61,7 +61,7 @@ from arapi.config import Settings
 from arapi.customers import service as customer_service
 from arapi.customers.identifiers import compact_iban, normalize_country, normalize_legal_id
 from arapi.errors import ArapiError, CommonErrorCode, MoneyErrorCode
-from arapi.imports.claim import claim
+from arapi.imports.claim import claim, clean_filename
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.invoices import service as invoice_service
@@ -89,6 +89,10 @@ _WIDE = Context(prec=60)
 
 # ------------------------------------------------------------------ results
 
+# What became of a document: written, already there, not worth writing (a zero total), or
+# (invoice sources only) there with other amounts or another customer, and left as it is.
+STATUSES = ("created", "existing", "skipped", "conflict")
+
 
 @dataclass(frozen=True)
 class ImportedInvoice:
@@ -102,7 +106,7 @@ class ImportedInvoice:
     amount_due: Decimal
     seller_name: str | None
     buyer_name: str | None
-    status: str  # created | existing | skipped
+    status: str  # one of STATUSES
     invoice_id: int | None
     kind: str = "invoice"  # as stored (a negative invoice is stored as a credit note)
 
@@ -183,6 +187,7 @@ def import_invoices(
 ) -> InvoiceImportResult:
     """Read ``data`` with the invoice parser that claims it and record it in the caller's transaction."""
     viewer.require(Permission.IMPORT)
+    filename = clean_filename(filename)
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     if not data:
         raise ArapiError(ImportErrorCode.EMPTY_FILE, "the file is empty", ["file"])
@@ -494,6 +499,9 @@ class DocumentWriter:
 
     session: Session
     viewer: Viewer
+    # A file refuses a number already used for a different invoice (the user fixes the file);
+    # an invoice source reports it as "conflict" and goes on (see arapi.imports.sources).
+    refuse_conflicts: bool = True
     warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -540,7 +548,15 @@ class DocumentWriter:
         customer = self.buyers.customer_for(doc.buyer, currency)
         existing = invoice_repo.by_number(self.session, self.viewer.organization_id, number)
         if existing is not None:
-            self._same_or_refuse(existing, customer, amounts, currency, number)
+            try:
+                self._same_or_refuse(existing, customer, amounts, currency, number)
+            except ArapiError as exc:
+                if self.refuse_conflicts:
+                    raise
+                self.warnings.append(f"invoice {number!r}: {exc.message}; arapi's is kept")
+                return ImportedInvoice(
+                    **summary, status="conflict", invoice_id=existing.id, kind=existing.kind
+                )
             return ImportedInvoice(
                 **summary, status="existing", invoice_id=existing.id, kind=existing.kind
             )
@@ -637,7 +653,7 @@ class DocumentWriter:
         if differences:
             raise ArapiError(
                 ImportErrorCode.INVOICE_CONFLICT,
-                "this number is already used by a different invoice; the file has "
+                "this number is already used by a different invoice; the document has "
                 + ", ".join(differences),
             )
         row = invoice_repo.get_row(self.session, self.viewer.organization_id, existing.id)

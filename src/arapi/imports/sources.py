@@ -1,5 +1,9 @@
 """Invoice sources: pull invoices from an ERP or an invoicing service through a plugin.
 
+A source holds one system's credentials, so it serves only the organizations
+the installation enables it for (``ARAPI_INVOICE_SOURCES``, e.g.
+``odoo=acme;example-erp=*``); any other gets ``SOURCE_NOT_ENABLED``.
+
 A sync has three steps, so that no transaction stays open while the network
 is waited on:
 
@@ -9,17 +13,23 @@ is waited on:
 3. :func:`record` writes the documents in one transaction, by the same rules
    as an imported file (:class:`arapi.imports.invoices.DocumentWriter`:
    customers found or created, a known number is ``existing``), and stores
-   the new cursor.
+   the new cursor. One rule differs: a document whose number arapi already
+   has with other amounts or another customer (the ERP corrected it) is
+   reported as ``conflict`` with a warning and left as arapi has it, instead
+   of refusing the sync, which would stop every later sync on it.
 
 Each sync is kept as an ``import_files`` row of kind ``invoice_sync`` whose
 format is the source's name and whose summary holds the cursor; its SHA-256
-covers the source, the cursor it started from and the documents. So a sync
-that fetched exactly what another one already wrote from the same cursor
-(two syncs started at once) writes nothing and says ``duplicate``.
+covers the source, the cursor it started from and the documents. Two syncs of
+one source run one after the other inside :func:`record` (a lock per
+organization and source); the second then finds the cursor moved: if it
+fetched the same documents it answers ``duplicate``, otherwise
+``IMPORT_IN_PROGRESS`` (sync again, from the new cursor).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 
@@ -28,18 +38,18 @@ from sqlalchemy.orm import Session
 from arapi import audit
 from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
+from arapi.config import Settings
 from arapi.errors import ArapiError
 from arapi.imports.claim import claim
 from arapi.imports.errors import ImportErrorCode
-from arapi.imports.invoices import DocumentWriter, ImportedInvoice
+from arapi.imports.invoices import STATUSES, DocumentWriter, ImportedInvoice
 from arapi.imports.text import refuse_nul
 from arapi.plugin.host import PluginHost
 from arapi.plugin.providers import InvoiceSource
-from arapi.plugin.types import InvoiceBatch
-from arapi.repositories import import_files
+from arapi.plugin.types import InvoiceBatch, InvoiceDocument
+from arapi.repositories import import_files, locks
 
 KIND = "invoice_sync"
-FORMAT_MAX = 30  # ImportFile.format: where the source's name is kept
 # A source that keeps saying "more" is stopped here rather than looping forever.
 MAX_FETCHES = 1000
 
@@ -78,46 +88,94 @@ class SourceSyncResult:
         )
 
 
-def source_for(plugins: PluginHost, name: str) -> InvoiceSource:
+def source_for(
+    plugins: PluginHost, name: str, viewer: Viewer, settings: Settings
+) -> InvoiceSource:
+    """The source called ``name``, if the installation enables it for the viewer's organization."""
+    viewer.require(Permission.IMPORT)
     sources = plugins.invoice_sources()
-    try:
-        return sources[name]
-    except KeyError:
-        known = ", ".join(sorted(sources)) or "none is installed"
+    if name not in sources:
+        organization = viewer.organization_name
+        enabled = [known for known in sorted(sources) if enabled_for(settings, known, organization)]
+        known = ", ".join(enabled) or "none is enabled for this organization"
         raise ArapiError(
             ImportErrorCode.UNKNOWN_SOURCE,
             f"no invoice source named {name!r} (known: {known})",
             ["source"],
-        ) from None
+        )
+    if not enabled_for(settings, name, viewer.organization_name):
+        raise ArapiError(
+            ImportErrorCode.SOURCE_NOT_ENABLED,
+            f"invoice source {name!r} is not enabled for organization "
+            f"{viewer.organization_name!r} (ARAPI_INVOICE_SOURCES={name}=<organization>)",
+            ["source"],
+        )
+    return sources[name]
+
+
+def enabled_for(settings: Settings, name: str, organization: str) -> bool:
+    allowed = dict(settings.invoice_sources).get(name, ())
+    return "*" in allowed or organization in allowed
 
 
 def last_cursor(session: Session, viewer: Viewer, name: str) -> str | None:
     """Where the last sync of this source stopped (None: never synced)."""
     viewer.require(Permission.IMPORT)
-    last = import_files.latest(session, viewer.organization_id, KIND, name[:FORMAT_MAX])
+    last = import_files.latest(session, viewer.organization_id, KIND, name)
     return None if last is None else (last.summary or {}).get("cursor")
 
 
-async def fetch(source: InvoiceSource, cursor: str | None) -> list[InvoiceBatch]:
+async def fetch(
+    source: InvoiceSource, cursor: str | None, organization: str, timeout: float
+) -> list[InvoiceBatch]:
     """Every batch the source has since ``cursor``; a failure of the source is SOURCE_FAILED."""
     batches: list[InvoiceBatch] = []
     while True:
         if len(batches) == MAX_FETCHES:
             raise _failed(source, f"it still had more after {MAX_FETCHES} fetches")
         try:
-            batch = await source.fetch(cursor)
-        except ArapiError:
-            raise
-        except Exception as exc:  # the network, the ERP, the plugin: the user needs to know which
+            batch = await asyncio.wait_for(_fetch_once(source, cursor, organization), timeout)
+        except TimeoutError:  # ours: the source's own timeouts arrive as _SourceRaised
+            raise _failed(source, f"no answer within {timeout:g} s") from None
+        except _SourceRaised as raised:  # the network, the ERP, the plugin: say which
+            exc = raised.__cause__
             raise _failed(source, f"{type(exc).__name__}: {exc}") from exc
-        if not isinstance(batch, InvoiceBatch):
-            raise _failed(source, f"it returned {type(batch).__name__}, not an InvoiceBatch")
+        _check_batch(source, batch)
         batches.append(batch)
         if not batch.more:
             return batches
         if batch.cursor is None or batch.cursor == cursor:
             raise _failed(source, "it asked to fetch more without moving its cursor")
         cursor = batch.cursor
+
+
+class _SourceRaised(Exception):
+    """What the source's fetch raised (its ``__cause__``), told apart from our own timeout."""
+
+
+async def _fetch_once(source: InvoiceSource, cursor: str | None, organization: str) -> object:
+    try:
+        return await source.fetch(cursor, organization)
+    except ArapiError:
+        raise
+    except Exception as exc:
+        raise _SourceRaised from exc
+
+
+def _check_batch(source: InvoiceSource, batch: object) -> None:
+    """The batch's shape, so that a faulty source gets SOURCE_FAILED, not an internal error."""
+    if not isinstance(batch, InvoiceBatch):
+        raise _failed(source, f"it returned {type(batch).__name__}, not an InvoiceBatch")
+    if not isinstance(batch.invoices, tuple | list) or not all(
+        isinstance(document, InvoiceDocument) for document in batch.invoices
+    ):
+        raise _failed(source, "its batch holds something else than InvoiceDocuments")
+    if batch.cursor is not None and not isinstance(batch.cursor, str):
+        raise _failed(source, f"its cursor is a {type(batch.cursor).__name__}, not text")
+    if not isinstance(batch.warnings, tuple | list) or not all(
+        isinstance(warning, str) for warning in batch.warnings
+    ):
+        raise _failed(source, "its warnings are not text")
 
 
 def _failed(source: InvoiceSource, why: str) -> ArapiError:
@@ -136,26 +194,31 @@ def record(
     """Write what :func:`fetch` returned, in the caller's transaction, and keep the new cursor."""
     viewer.require(Permission.IMPORT)
     refuse_nul(batches)
-    new_cursor = cursor
-    for batch in batches:
-        new_cursor = batch.cursor if batch.cursor is not None else new_cursor
     fingerprint = repr((name, cursor, batches)).encode()  # frozen dataclasses: a stable repr
+    sha256 = hashlib.sha256(fingerprint).hexdigest()
+    locks.hold(session, f"invoice-source:{viewer.organization_id}:{name}")
+    if last_cursor(session, viewer, name) != cursor:  # another sync wrote while this one fetched
+        seen = import_files.find(session, viewer.organization_id, KIND, sha256)
+        if seen is not None:
+            return SourceSyncResult.from_summary(seen.summary or {}, seen.id, duplicate=True)
+        raise ArapiError(
+            ImportErrorCode.IMPORT_IN_PROGRESS,
+            f"another sync of {name!r} moved its cursor while this one was fetching; sync again",
+            ["source"],
+        )
     claimed = claim(
-        session,
-        viewer,
-        kind=KIND,
-        sha256=hashlib.sha256(fingerprint).hexdigest(),
-        size=len(fingerprint),
-        fmt=name[:FORMAT_MAX],
-        filename=None,
+        session, viewer, kind=KIND, sha256=sha256, size=len(fingerprint), fmt=name, filename=None
     )
-    if claimed.seen:
+    if claimed.seen:  # the same documents from the same cursor (a sync that found nothing new)
         row = claimed.import_file
         return SourceSyncResult.from_summary(row.summary or {}, row.id, duplicate=True)
-    writer = DocumentWriter(session, viewer)
+    writer = DocumentWriter(session, viewer, refuse_conflicts=False)
     for batch in batches:
         writer.warnings += list(batch.warnings)
     imported = [writer.write(doc) for batch in batches for doc in batch.invoices]
+    new_cursor = cursor
+    for batch in batches:
+        new_cursor = batch.cursor if batch.cursor is not None else new_cursor
     result = SourceSyncResult(
         source=name,
         duplicate=False,
@@ -176,9 +239,7 @@ def record(
         claimed.import_file.id,
         source=name,
         documents=len(imported),
-        created=statuses.count("created"),
-        existing=statuses.count("existing"),
-        skipped=statuses.count("skipped"),
+        **{status: statuses.count(status) for status in STATUSES},
         customers_created=writer.customers_created,
     )
     return result

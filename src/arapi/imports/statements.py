@@ -26,7 +26,7 @@ from arapi.customers.identifiers import compact_iban
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError
 from arapi.imports import archive
-from arapi.imports.claim import claim
+from arapi.imports.claim import claim, clean_filename
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
@@ -114,7 +114,7 @@ def parse_upload(
     return ParsedUpload(
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
-        filename=filename,
+        filename=clean_filename(filename),
         statements=tuple(statements),
         warnings=tuple(warnings),
     )

@@ -42,10 +42,12 @@ def refuse_nul(value: object) -> None:
 def _find_nul(value: object) -> list[str] | None:
     """The steps from ``value`` down to the string holding NUL, innermost first; None if none."""
     kind = type(value)
-    if kind is str:
+    if isinstance(value, str):
         return [] if NUL in value else None
     if value is None:
         return None
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=repr)  # an order, for the message
     if isinstance(value, tuple | list):
         if _clean_rows(value):
             return None
@@ -70,9 +72,9 @@ def _find_nul(value: object) -> list[str] | None:
             try:
                 joined = "".join(filter(None, texts))
             except TypeError:  # a plugin put something else than text in a text field
-                joined = "".join(t for t in texts if type(t) is str)
+                joined = "".join(t for t in texts if isinstance(t, str))
             if NUL in joined:
-                index = next(i for i, t in enumerate(texts) if type(t) is str and NUL in t)
+                index = next(i for i, t in enumerate(texts) if isinstance(t, str) and NUL in t)
                 return [f".{plan.text_names[index]}"]
         for name in plan.nested_names:
             item = getattr(value, name)

@@ -52,10 +52,12 @@ def arapi_invoice_parsers() -> list[InvoiceParser]:
 def arapi_invoice_sources() -> list[InvoiceSource]:
     """Return the invoice sources (ERP connectors) this plugin provides.
 
-    Each has a unique ``name``. ``fetch(cursor)`` is async, may use the
-    network, and returns an :class:`~arapi.plugin.types.InvoiceBatch` of the
-    documents new or changed since ``cursor``, with the cursor to give next
-    time. arapi writes them like an imported file's invoices.
+    Each has a unique ``name`` (at most 30 characters). ``fetch(cursor,
+    organization)`` is async, may use the network, and returns an
+    :class:`~arapi.plugin.types.InvoiceBatch` of the documents new or changed
+    since ``cursor``, with the cursor to give next time. arapi writes them like
+    an imported file's invoices, for the organizations the installation
+    enables the source for (``ARAPI_INVOICE_SOURCES``).
     """
 
 

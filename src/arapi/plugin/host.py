@@ -27,7 +27,7 @@ from arapi.plugin.providers import (
     NotificationChannel,
     StatementParser,
 )
-from arapi.plugin.types import ParseError, ParseErrorCode
+from arapi.plugin.types import KEY_MAX_LENGTH, ParseError, ParseErrorCode
 
 ENTRY_POINT_GROUP = "arapi"
 HOOK_PREFIX = "arapi_"
@@ -192,11 +192,12 @@ class PluginHost:
         table: dict[str, tuple[str, Any]] = {}
         for plugin_name, provider in self._collect(hook_name, protocol):
             key = getattr(provider, attribute)
-            if not isinstance(key, str) or not key:
+            if not isinstance(key, str) or not 0 < len(key) <= KEY_MAX_LENGTH:
                 raise PluginError(
                     PluginErrorCode.BAD_PROVIDER,
                     f"plugin {plugin_name!r} returned {provider!r} from {hook_name} "
-                    f"with {attribute} {key!r}; the {attribute} must be a non-empty string",
+                    f"with {attribute} {key!r}; the {attribute} must be a string of 1 to "
+                    f"{KEY_MAX_LENGTH} characters",
                 )
             if key in table:
                 raise PluginError(

@@ -51,8 +51,12 @@ class InvoiceSource(Protocol):
     name: str
     label: str
 
-    async def fetch(self, cursor: str | None) -> InvoiceBatch:
-        """The documents new or changed since ``cursor`` (None: the first sync)."""
+    async def fetch(self, cursor: str | None, organization: str) -> InvoiceBatch:
+        """The documents new or changed since ``cursor`` (None: the first sync).
+
+        ``organization`` is the name of the arapi organization syncing, for a
+        connector that serves several, each with its own ERP credentials.
+        """
         ...
 
 

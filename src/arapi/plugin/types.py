@@ -14,6 +14,9 @@ from enum import StrEnum
 
 from arapi.errors import ArapiError, ErrorCode
 
+#: The longest parser format key or invoice source name (arapi stores it with each import).
+KEY_MAX_LENGTH = 30
+
 
 class ParseErrorCode(ErrorCode):
     """Why a file could not be read. Every parser raises :class:`ParseError` with one of these."""

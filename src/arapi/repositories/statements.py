@@ -19,13 +19,12 @@ from sqlalchemy import (
     any_,
     bindparam,
     select,
-    text,
 )
 from sqlalchemy.orm import Session
 
 from arapi.db.base import UTCDateTime
 from arapi.models import BankStatement, Payment, StatementEntry
-from arapi.repositories import paging
+from arapi.repositories import locks, paging
 
 CHUNK = 900  # stay under SQLite's bound-parameter limit
 
@@ -48,20 +47,8 @@ def existing_keys(session: Session, org_id: int, account_key: str, keys: Iterabl
 
 
 def lock_accounts(session: Session, org_id: int, account_keys: Iterable[str]) -> None:
-    """Hold the accounts' import locks until the transaction ends (PostgreSQL).
-
-    Taken in sorted order, so two imports naming the same accounts cannot
-    deadlock. SQLite needs none: a write transaction there already holds the
-    database's only write lock.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    for key in sorted(set(account_keys)):
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"arapi.statement-account:{org_id}:{key}"},
-        )
+    """Hold the accounts' import locks until the transaction ends (see :mod:`locks`)."""
+    locks.hold(session, *(f"statement-account:{org_id}:{key}" for key in account_keys))
 
 
 def add_statement(session: Session, statement: BankStatement) -> BankStatement:

@@ -26,7 +26,13 @@ from hypothesis import strategies as st
 from arapi.plugin import types as boundary
 from arapi.plugin.host import SNIFF_BYTES
 from arapi.plugin.providers import InvoiceParser, InvoiceSource, StatementParser
-from arapi.plugin.types import InvoiceBatch, InvoiceFile, ParseError, StatementFile
+from arapi.plugin.types import (
+    KEY_MAX_LENGTH,
+    InvoiceBatch,
+    InvoiceFile,
+    ParseError,
+    StatementFile,
+)
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -172,6 +178,8 @@ class InvoiceSourceContract:
     """
 
     source: ClassVar[Any]
+    #: The organization name handed to ``fetch``.
+    organization: ClassVar[str] = "contract-test"
     #: Fetches allowed for the first sync before the test gives up on ``more``.
     max_fetches: ClassVar[int] = 100
 
@@ -185,7 +193,7 @@ class InvoiceSourceContract:
         """Fetch as arapi does (again while ``more``); the batches and the cursor to keep."""
         batches = []
         for _ in range(self.max_fetches):
-            batch = asyncio.run(self.source.fetch(cursor))
+            batch = asyncio.run(self.source.fetch(cursor, self.organization))
             self.check_batch(batch)
             batches.append(batch)
             if not batch.more:
@@ -196,7 +204,7 @@ class InvoiceSourceContract:
 
     def test_is_a_provider(self):
         assert isinstance(self.source, InvoiceSource)
-        assert isinstance(self.source.name, str) and self.source.name
+        assert isinstance(self.source.name, str) and 0 < len(self.source.name) <= KEY_MAX_LENGTH
         assert isinstance(self.source.label, str) and self.source.label
 
     def test_first_sync_returns_invoices(self):

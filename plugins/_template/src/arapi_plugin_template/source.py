@@ -40,7 +40,9 @@ class ExampleErpSource:
         self.path = path
         self.page_size = page_size
 
-    async def fetch(self, cursor: str | None) -> InvoiceBatch:
+    async def fetch(self, cursor: str | None, organization: str) -> InvoiceBatch:
+        # One export for every organization the installation enables this source for; a
+        # connector serving several would pick each one's credentials by `organization`.
         after = int(cursor) if cursor else 0
         changed = sorted(
             (row for row in self._rows() if row["seq"] > after), key=lambda row: row["seq"]
@@ -56,7 +58,9 @@ class ExampleErpSource:
         path = self.path or os.environ.get("ARAPI_EXAMPLE_ERP_FILE")
         if not path:
             raise RuntimeError("set ARAPI_EXAMPLE_ERP_FILE to the ERP export's path")
-        return json.loads(Path(path).read_text(encoding="utf-8"))["invoices"]
+        # Amounts may be JSON numbers: read them as Decimal, never through a float.
+        text = Path(path).read_text(encoding="utf-8")
+        return json.loads(text, parse_float=Decimal)["invoices"]
 
 
 def _document(row: dict) -> InvoiceDocument:
@@ -69,7 +73,7 @@ def _document(row: dict) -> InvoiceDocument:
         currency=row["currency"].upper(),
         total_without_tax=None,
         tax_total=None,
-        total_with_tax=Decimal(row["total"]),  # amounts travel as strings, never floats
+        total_with_tax=Decimal(row["total"]),
         amount_due=Decimal(row.get("due", row["total"])),
         seller=SELLER,
         buyer=Party(name=buyer.get("name"), siren=buyer.get("siren")),
