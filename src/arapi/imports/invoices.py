@@ -71,7 +71,7 @@ from arapi.plugin.host import PluginHost
 from arapi.plugin.types import InvoiceDocument, Party, TaxAmount
 from arapi.repositories import allocations as allocation_repo
 from arapi.repositories import customers as customer_repo
-from arapi.repositories import import_files
+from arapi.repositories import import_files, locks
 from arapi.repositories import invoices as invoice_repo
 
 KIND = "invoices"
@@ -505,6 +505,10 @@ class DocumentWriter:
     warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # One writer per organization at a time (PostgreSQL; SQLite has one writer anyway):
+        # customers and invoice numbers are looked up before they are created, so two
+        # imports naming the same ones must not both create them.
+        locks.hold(self.session, f"invoice-documents:{self.viewer.organization_id}")
         self.buyers = _Buyers(self.session, self.viewer, self.warnings)
 
     @property
