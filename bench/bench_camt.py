@@ -35,8 +35,13 @@ NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
 OWN_IBAN = "FR7630006000011234567890189"
 _FIRST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand"]
 _COMPANIES = ["SARL", "SAS", "GmbH", "BV", "SA", "Ltd"]
-_CITIES = [("75008", "Paris", "FR"), ("69002", "Lyon", "FR"), ("10115", "Berlin", "DE"),
-           ("1012", "Amsterdam", "NL"), ("1000", "Bruxelles", "BE")]
+_CITIES = [
+    ("75008", "Paris", "FR"),
+    ("69002", "Lyon", "FR"),
+    ("10115", "Berlin", "DE"),
+    ("1012", "Amsterdam", "NL"),
+    ("1000", "Bruxelles", "BE"),
+]
 _RETURN_REASONS = ["AM04", "AC04", "MD06", "MS02", "AC06", "MD01"]
 _PURPOSES = ["SUPP", "GDSV", "SCVE", "OTHR"]
 
@@ -128,12 +133,22 @@ def _iban(rng: random.Random) -> str:
 
 def _address(rng: random.Random) -> str:
     code, town, country = rng.choice(_CITIES)
-    return (f"<PstlAdr><StrtNm>Rue {rng.choice(_FIRST_NAMES)}</StrtNm><BldgNb>{rng.randint(1, 120)}"
-            f"</BldgNb><PstCd>{code}</PstCd><TwnNm>{town}</TwnNm><Ctry>{country}</Ctry></PstlAdr>")
+    return (
+        f"<PstlAdr><StrtNm>Rue {rng.choice(_FIRST_NAMES)}</StrtNm><BldgNb>{rng.randint(1, 120)}"
+        f"</BldgNb><PstCd>{code}</PstCd><TwnNm>{town}</TwnNm><Ctry>{country}</Ctry></PstlAdr>"
+    )
 
 
-def _entry(index: int, value: Decimal, direction: str, day: date, code: tuple[str, str, str],
-           details: str, extra: str = "", reversal: bool = False) -> str:
+def _entry(
+    index: int,
+    value: Decimal,
+    direction: str,
+    day: date,
+    code: tuple[str, str, str],
+    details: str,
+    extra: str = "",
+    reversal: bool = False,
+) -> str:
     domain, family, sub = code
     return f"""      <Ntry>
         <NtryRef>{index + 1}</NtryRef>
@@ -154,12 +169,23 @@ def _entry(index: int, value: Decimal, direction: str, day: date, code: tuple[st
 """
 
 
-def _tx(rng: random.Random, value: Decimal, direction: str, e2e: str, party_role: str,
-        remittance: str, mandate: str | None = None, return_reason: str | None = None) -> str:
+def _tx(
+    rng: random.Random,
+    value: Decimal,
+    direction: str,
+    e2e: str,
+    party_role: str,
+    remittance: str,
+    mandate: str | None = None,
+    return_reason: str | None = None,
+) -> str:
     counter_role = "Cdtr" if party_role == "Dbtr" else "Dbtr"
     mandate_xml = f"<MndtId>{mandate}</MndtId>" if mandate else ""
-    rtr = (f"<RtrInf><Rsn><Cd>{return_reason}</Cd></Rsn><AddtlInf>Returned</AddtlInf></RtrInf>"
-           if return_reason else "")
+    rtr = (
+        f"<RtrInf><Rsn><Cd>{return_reason}</Cd></Rsn><AddtlInf>Returned</AddtlInf></RtrInf>"
+        if return_reason
+        else ""
+    )
     return f"""
           <TxDtls>
             <Refs><MsgId>MSG{rng.randint(10**8, 10**9)}</MsgId><AcctSvcrRef>TX{rng.randint(10**9, 10**10)}</AcctSvcrRef><InstrId>INS{rng.randint(10**6, 10**7)}</InstrId><EndToEndId>{e2e}</EndToEndId>{mandate_xml}<UETR>3f2c7b8e-3c5a-4d2e-9d1b-{rng.randint(10**11, 10**12 - 1)}</UETR></Refs>
@@ -188,33 +214,60 @@ def _rf(rng: random.Random) -> str:
 def _credit_transfer(rng, index, day):
     value = _money(rng, 20, 9000)
     if rng.random() < 0.5:
-        remittance = (f"<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr>"
-                      f"</Tp><Ref>{_rf(rng)}</Ref></CdtrRefInf></Strd>")
+        remittance = (
+            f"<Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr>"
+            f"</Tp><Ref>{_rf(rng)}</Ref></CdtrRefInf></Strd>"
+        )
     else:
-        remittance = f"<Ustrd>Facture FA-{rng.randint(1000, 99999)} reglement client {index}</Ustrd>"
+        remittance = (
+            f"<Ustrd>Facture FA-{rng.randint(1000, 99999)} reglement client {index}</Ustrd>"
+        )
     tx = _tx(rng, value, "CRDT", f"E2E-{index}", "Dbtr", remittance)
-    return _entry(index, value, "CRDT", day, ("PMNT", "RCDT", "ESCT"), tx,
-                  "\n        <AddtlNtryInf>VIR SEPA RECU</AddtlNtryInf>"), value
+    return _entry(
+        index,
+        value,
+        "CRDT",
+        day,
+        ("PMNT", "RCDT", "ESCT"),
+        tx,
+        "\n        <AddtlNtryInf>VIR SEPA RECU</AddtlNtryInf>",
+    ), value
 
 
 def _direct_debit_collection(rng, index, day):
     value = _money(rng, 10, 2500)
-    tx = _tx(rng, value, "CRDT", f"SDD-{index}", "Dbtr",
-             f"<Ustrd>Prelevement abonnement {index}</Ustrd>", mandate=f"MANDATE-{index % 5000}")
+    tx = _tx(
+        rng,
+        value,
+        "CRDT",
+        f"SDD-{index}",
+        "Dbtr",
+        f"<Ustrd>Prelevement abonnement {index}</Ustrd>",
+        mandate=f"MANDATE-{index % 5000}",
+    )
     return _entry(index, value, "CRDT", day, ("PMNT", "IDDT", "ESDD"), tx), value
 
 
 def _direct_debit_return(rng, index, day):
     value = _money(rng, 10, 2500)
-    tx = _tx(rng, value, "DBIT", f"SDD-{index - 40}", "Dbtr",
-             f"<Ustrd>Prelevement abonnement {index - 40}</Ustrd>",
-             mandate=f"MANDATE-{index % 5000}", return_reason=rng.choice(_RETURN_REASONS))
+    tx = _tx(
+        rng,
+        value,
+        "DBIT",
+        f"SDD-{index - 40}",
+        "Dbtr",
+        f"<Ustrd>Prelevement abonnement {index - 40}</Ustrd>",
+        mandate=f"MANDATE-{index % 5000}",
+        return_reason=rng.choice(_RETURN_REASONS),
+    )
     return _entry(index, value, "DBIT", day, ("PMNT", "IDDT", "UPDD"), tx), -value
 
 
 def _card_payment(rng, index, day):
     value = _money(rng, 5, 400)
-    tx = _tx(rng, value, "DBIT", "NOTPROVIDED", "Cdtr", f"<Ustrd>CB {_name(rng)} {day:%d%m}</Ustrd>")
+    tx = _tx(
+        rng, value, "DBIT", "NOTPROVIDED", "Cdtr", f"<Ustrd>CB {_name(rng)} {day:%d%m}</Ustrd>"
+    )
     return _entry(index, value, "DBIT", day, ("PMNT", "CCRD", "POSD"), tx), -value
 
 
@@ -225,15 +278,29 @@ def _batch(rng, index, day):
         _tx(rng, value, "DBIT", f"PAY-{index}-{n}", "Cdtr", f"<Ustrd>Supplier payment {n}</Ustrd>")
         for n, value in enumerate(amounts)
     )
-    batch = f"\n          <Btch><NbOfTxs>{len(amounts)}</NbOfTxs><TtlAmt Ccy=\"EUR\">{total}</TtlAmt></Btch>"
-    return _entry(index, total, "DBIT", day, ("PMNT", "ICDT", "ESCT"), batch + txs,
-                  "\n        <AddtlNtryInf>REMISE VIREMENTS SEPA</AddtlNtryInf>"), -total
+    batch = f'\n          <Btch><NbOfTxs>{len(amounts)}</NbOfTxs><TtlAmt Ccy="EUR">{total}</TtlAmt></Btch>'
+    return _entry(
+        index,
+        total,
+        "DBIT",
+        day,
+        ("PMNT", "ICDT", "ESCT"),
+        batch + txs,
+        "\n        <AddtlNtryInf>REMISE VIREMENTS SEPA</AddtlNtryInf>",
+    ), -total
 
 
 def _fee(rng, index, day):
     value = _money(rng, 1, 60)
-    return _entry(index, value, "DBIT", day, ("ACMT", "MDOP", "CHRG"), "",
-                  "\n        <AddtlNtryInf>FRAIS TENUE DE COMPTE</AddtlNtryInf>"), -value
+    return _entry(
+        index,
+        value,
+        "DBIT",
+        day,
+        ("ACMT", "MDOP", "CHRG"),
+        "",
+        "\n        <AddtlNtryInf>FRAIS TENUE DE COMPTE</AddtlNtryInf>",
+    ), -value
 
 
 # ---------------------------------------------------------------- the loops measured
@@ -314,8 +381,12 @@ def _best_wall_and_cpu(functions, data: bytes, repeat: int) -> list[tuple[float,
 
 # ---------------------------------------------------------------- memory, one fresh process per case
 
-_MODES = {"input only": None, "bare iterparse": bare_loop, "arapi_camt": parse_statement,
-          "whole tree": whole_tree}
+_MODES = {
+    "input only": None,
+    "bare iterparse": bare_loop,
+    "arapi_camt": parse_statement,
+    "whole tree": whole_tree,
+}
 
 
 def _child(mode: str, path: str) -> None:
@@ -340,7 +411,9 @@ def _peak_rss_mib(mode: str, path: Path) -> tuple[float, float]:
     """(peak, resident at the end with the result still referenced), in MiB."""
     done = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     peak, current, _ = done.stdout.split()
     return int(peak) / 1024, int(current) / 1024
@@ -365,25 +438,50 @@ def _where_the_time_goes(data: bytes) -> None:
 
     def objects_only(_data: bytes) -> None:
         for _ in range(n):
-            detail = TransactionDetail(amount=one, currency="EUR", end_to_end_id="e", mandate_id=None,
-                                       counterparty_name="n", counterparty_iban="i", remittance="r",
-                                       creditor_reference=None, return_reason=None)
-            StatementLine(amount=one, currency="EUR", booking_date=None, value_date=None,
-                          natural_key="k", status="BOOK", reversal=False, counterparty_name="n",
-                          counterparty_iban="i", remittance="r", creditor_reference=None,
-                          end_to_end_id="e", bank_reference="k", bank_transaction_code="c",
-                          return_reason=None, details=(detail,))
+            detail = TransactionDetail(
+                amount=one,
+                currency="EUR",
+                end_to_end_id="e",
+                mandate_id=None,
+                counterparty_name="n",
+                counterparty_iban="i",
+                remittance="r",
+                creditor_reference=None,
+                return_reason=None,
+            )
+            StatementLine(
+                amount=one,
+                currency="EUR",
+                booking_date=None,
+                value_date=None,
+                natural_key="k",
+                status="BOOK",
+                reversal=False,
+                counterparty_name="n",
+                counterparty_iban="i",
+                remittance="r",
+                creditor_reference=None,
+                end_to_end_id="e",
+                bank_reference="k",
+                bank_transaction_code="c",
+                return_reason=None,
+                details=(detail,),
+            )
 
     parser = safexml.fragment_parser()
 
     def tree_only(data: bytes) -> None:  # what our chunked parse asks of libxml2, in one go
         etree.fromstring(data, parser)
 
-    bare, tree, extract, objects = _best_times([bare_loop, tree_only, extraction, objects_only], data, 3)
-    print(f"\nwhere an entry's time goes (us/entry, {n} entries): lxml iterparse loop "
-          f"{bare / n * 1e6:.1f} | libxml2 tree without streaming (fromstring) {tree / n * 1e6:.1f} "
-          f"| our extraction on a built tree {extract / n * 1e6:.1f}, of which building the "
-          f"StatementLine + TransactionDetail {objects / n * 1e6:.1f}")
+    bare, tree, extract, objects = _best_times(
+        [bare_loop, tree_only, extraction, objects_only], data, 3
+    )
+    print(
+        f"\nwhere an entry's time goes (us/entry, {n} entries): lxml iterparse loop "
+        f"{bare / n * 1e6:.1f} | libxml2 tree without streaming (fromstring) {tree / n * 1e6:.1f} "
+        f"| our extraction on a built tree {extract / n * 1e6:.1f}, of which building the "
+        f"StatementLine + TransactionDetail {objects / n * 1e6:.1f}"
+    )
 
 
 def _generate_file(n_entries: int, path: Path) -> None:
@@ -412,10 +510,15 @@ def run(quick: bool = False) -> None:
         # Memory first, while this process is small: Linux hands a child started
         # with vfork/exec the parent's ru_maxrss as its floor, so the launcher's
         # own peak is printed to show it is below every figure.
-        print(f"\npeak RSS in MiB (ru_maxrss of a fresh process per cell; "
-              f"launcher's own peak {_own_peak_mib():.1f})")
-        print(f"{'entries':>8} {'file MiB':>9} " + " ".join(f"{mode:>15}" for mode in _MODES)
-              + f" {'ours: result':>13} {'ours: transient':>16}")
+        print(
+            f"\npeak RSS in MiB (ru_maxrss of a fresh process per cell; "
+            f"launcher's own peak {_own_peak_mib():.1f})"
+        )
+        print(
+            f"{'entries':>8} {'file MiB':>9} "
+            + " ".join(f"{mode:>15}" for mode in _MODES)
+            + f" {'ours: result':>13} {'ours: transient':>16}"
+        )
         per_entry = {}
         for n, path in paths.items():
             peaks = {mode: _peak_rss_mib(mode, path) for mode in _MODES}
@@ -424,29 +527,44 @@ def run(quick: bool = False) -> None:
             transient = ours_peak - ours_after  # parse-time memory beyond input + result
             tree = peaks["whole tree"][0] - peaks["input only"][0]
             per_entry[n] = (result, transient, tree)
-            print(f"{n:>8} {path.stat().st_size / 2**20:>9.1f} "
-                  + " ".join(f"{peaks[mode][0]:>15.1f}" for mode in _MODES)
-                  + f" {result:>13.1f} {transient:>16.1f}")
-        growth = [(b - a) * 2**20 / (big - small) for a, b in zip(per_entry[small], per_entry[big], strict=True)]
-        print(f"per extra entry: result {growth[0]:,.0f} B, transient {growth[1]:,.0f} B "
-              f"(a whole lxml tree: {growth[2]:,.0f} B); the tree is never held, peak = input "
-              "bytes + returned objects + a few MiB")
+            print(
+                f"{n:>8} {path.stat().st_size / 2**20:>9.1f} "
+                + " ".join(f"{peaks[mode][0]:>15.1f}" for mode in _MODES)
+                + f" {result:>13.1f} {transient:>16.1f}"
+            )
+        growth = [
+            (b - a) * 2**20 / (big - small)
+            for a, b in zip(per_entry[small], per_entry[big], strict=True)
+        ]
+        print(
+            f"per extra entry: result {growth[0]:,.0f} B, transient {growth[1]:,.0f} B "
+            f"(a whole lxml tree: {growth[2]:,.0f} B); the tree is never held, peak = input "
+            "bytes + returned objects + a few MiB"
+        )
 
         _where_the_time_goes(paths[small].read_bytes())
 
-        print(f"\nthroughput (best of {repeat} interleaved runs, same bytes in memory; CPU counts "
-              "every thread of the process)")
-        print(f"{'entries':>8} {'bare entries/s':>15} {'ours entries/s':>15} {'ours/bare wall':>15} "
-              f"{'ours/bare CPU':>14} {'one thread/s':>13} {'one thread/bare':>16}")
+        print(
+            f"\nthroughput (best of {repeat} interleaved runs, same bytes in memory; CPU counts "
+            "every thread of the process)"
+        )
+        print(
+            f"{'entries':>8} {'bare entries/s':>15} {'ours entries/s':>15} {'ours/bare wall':>15} "
+            f"{'ours/bare CPU':>14} {'one thread/s':>13} {'one thread/bare':>16}"
+        )
         for n, path in paths.items():
             data = path.read_bytes()
-            assert bare_loop(data) == n and our_parser(data) == n and our_parser_one_thread(data) == n
+            assert (
+                bare_loop(data) == n and our_parser(data) == n and our_parser_one_thread(data) == n
+            )
             (bare, bare_cpu), (ours, ours_cpu), (single, _) = _best_wall_and_cpu(
                 [bare_loop, our_parser, our_parser_one_thread], data, repeat
             )
             verdict = "within the 1.5x goal" if ours / bare <= 1.5 else "over the 1.5x goal"
-            print(f"{n:>8} {n / bare:>15,.0f} {n / ours:>15,.0f} {ours / bare:>14.2f}x "
-                  f"{ours_cpu / bare_cpu:>13.2f}x {n / single:>13,.0f} {single / bare:>15.2f}x  {verdict}")
+            print(
+                f"{n:>8} {n / bare:>15,.0f} {n / ours:>15,.0f} {ours / bare:>14.2f}x "
+                f"{ours_cpu / bare_cpu:>13.2f}x {n / single:>13,.0f} {single / bare:>15.2f}x  {verdict}"
+            )
             del data
 
 

@@ -84,7 +84,8 @@ def _rewrite_floor(db: Database) -> float:
             columns, rows = saved[table]
             if sqlite:
                 marks = ", ".join("?" for _ in columns)
-                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+                insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+                cursor.executemany(insert, rows)
             else:
                 with cursor.copy(f"COPY {table} FROM STDIN") as copy:
                     copy.write(rows)

@@ -48,7 +48,9 @@ def is_safe(proposal: Proposal, label: Label) -> bool:
     )
 
 
-def evaluate(dataset: Dataset, engine: MatchingEngine) -> tuple[dict[str, Counter], float, float, list]:
+def evaluate(
+    dataset: Dataset, engine: MatchingEngine
+) -> tuple[dict[str, Counter], float, float, list]:
     stats: dict[str, Counter] = defaultdict(Counter)
     wrong: list = []
     cpu_started = time.process_time()
@@ -71,7 +73,7 @@ def evaluate(dataset: Dataset, engine: MatchingEngine) -> tuple[dict[str, Counte
             if decision == "auto":
                 right = allocation_of(proposals[0]) == label.allocations
                 row["auto_right"] += right
-                row["auto_safe"] += (right or (not label.is_none and is_safe(proposals[0], label)))
+                row["auto_safe"] += right or (not label.is_none and is_safe(proposals[0], label))
                 if not right and key == "ALL":
                     wrong.append((line, label, proposals))
             elif decision == "review" and not label.is_none:
@@ -86,7 +88,13 @@ def evaluate(dataset: Dataset, engine: MatchingEngine) -> tuple[dict[str, Counte
     return stats, elapsed, cpu, wrong
 
 
-BANDS = ((9900, ">= 9900"), (9500, "9500-9899"), (9000, "9000-9499"), (8000, "8000-8999"), (0, "< 8000"))
+BANDS = (
+    (9900, ">= 9900"),
+    (9500, "9500-9899"),
+    (9000, "9000-9499"),
+    (8000, "8000-8999"),
+    (0, "< 8000"),
+)
 
 
 def _band(confidence: int) -> str:
@@ -110,9 +118,13 @@ def report(stats: dict[str, Counter]) -> None:
             f"{_pct(row['review_top1'], row['review_answerable']):>8} {_pct(row['none'], row['lines'])}"
         )
     bands = stats["BANDS"]
-    print("calibration, top proposal right by confidence band: " + "; ".join(
-        f"{name}: {_pct(bands[name + ' right'], bands[name]).strip()} of {bands[name]}" for _, name in BANDS
-    ))
+    print(
+        "calibration, top proposal right by confidence band: "
+        + "; ".join(
+            f"{name}: {_pct(bands[name + ' right'], bands[name]).strip()} of {bands[name]}"
+            for _, name in BANDS
+        )
+    )
 
 
 def run(quick: bool = False, show_errors: int = 0) -> dict[str, Counter]:
@@ -123,7 +135,9 @@ def run(quick: bool = False, show_errors: int = 0) -> dict[str, Counter]:
         f"{len(dataset.customers)} customers (seed {SEED})"
     )
     started = time.perf_counter()
-    engine = MatchingEngine(dataset.customers, dataset.open_items, direct_debits=dataset.direct_debits)
+    engine = MatchingEngine(
+        dataset.customers, dataset.open_items, direct_debits=dataset.direct_debits
+    )
     build = time.perf_counter() - started
     stats, elapsed, cpu, wrong = evaluate(dataset, engine)
     report(stats)
@@ -142,4 +156,7 @@ def run(quick: bool = False, show_errors: int = 0) -> dict[str, Counter]:
 if __name__ == "__main__":
     import sys
 
-    run(quick="--quick" in sys.argv, show_errors=int(sys.argv[sys.argv.index("--errors") + 1]) if "--errors" in sys.argv else 0)
+    run(
+        quick="--quick" in sys.argv,
+        show_errors=int(sys.argv[sys.argv.index("--errors") + 1]) if "--errors" in sys.argv else 0,
+    )

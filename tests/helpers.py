@@ -142,9 +142,7 @@ class ListSource:
         start = int(cursor or 0)
         page = self.documents[start : start + self.page_size]
         end = start + len(page)
-        return InvoiceBatch(
-            invoices=tuple(page), cursor=str(end), more=end < len(self.documents)
-        )
+        return InvoiceBatch(invoices=tuple(page), cursor=str(end), more=end < len(self.documents))
 
 
 def host_with_source(source, plugins: PluginHost | None = None) -> PluginHost:

@@ -230,7 +230,9 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
     "or created. Re-importing the same file writes nothing.",
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
-@click.option("--org", "org_name", default=None, help="Organization (default: the default organization).")
+@click.option(
+    "--org", "org_name", default=None, help="Organization (default: the default organization)."
+)
 @click.option("--format", "fmt", default=None, help="Force a format key (see `arapi plugins`).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def import_invoices(path: str, org_name: str | None, fmt: str | None, as_json: bool) -> None:
@@ -245,7 +247,12 @@ def import_invoices(path: str, org_name: str | None, fmt: str | None, as_json: b
         with _database(settings).write() as session:
             viewer = _viewer_for(session, org_name)
             result = run_import(
-                session, viewer, plugins, data, filename=Path(path).name, fmt=fmt,
+                session,
+                viewer,
+                plugins,
+                data,
+                filename=Path(path).name,
+                fmt=fmt,
                 max_bytes=settings.max_upload_bytes,
             )
     except ArapiError as exc:
@@ -254,10 +261,16 @@ def import_invoices(path: str, org_name: str | None, fmt: str | None, as_json: b
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
-    state = "already imported: nothing written" if result.duplicate else f"{len(summary['invoices'])} invoices"
+    state = (
+        "already imported: nothing written"
+        if result.duplicate
+        else f"{len(summary['invoices'])} invoices"
+    )
     click.echo(f"{summary.get('format', '')}: {state}")
     for inv in summary["invoices"]:
-        click.echo(f"  {inv['number']} {inv['buyerName'] or '-'} {inv['amountDue']} {inv['currency']} due {inv['dueDate'] or '-'}")
+        click.echo(
+            f"  {inv['number']} {inv['buyerName'] or '-'} {inv['amountDue']} {inv['currency']} due {inv['dueDate'] or '-'}"
+        )
     for warning in summary["warnings"]:
         click.echo(f"warning: {warning}", err=True)
 
@@ -292,9 +305,7 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
             source = sources.source_for(_plugins(settings), source_name, viewer, settings)
             cursor = sources.last_cursor(session, viewer, source_name)
         batches = asyncio.run(  # no transaction while the source is waited on
-            sources.fetch(
-                source, cursor, viewer.organization_name, settings.source_fetch_timeout
-            )
+            sources.fetch(source, cursor, viewer.organization_name, settings.source_fetch_timeout)
         )
         with database.write() as session:
             viewer = _viewer_for(session, org_name)
@@ -306,9 +317,13 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
     statuses = Counter(inv["status"] for inv in summary["invoices"])
-    state = "nothing new (the same documents were written before)" if result.duplicate else (
-        f"{len(summary['invoices'])} documents: "
-        + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    state = (
+        "nothing new (the same documents were written before)"
+        if result.duplicate
+        else (
+            f"{len(summary['invoices'])} documents: "
+            + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+        )
     )
     click.echo(f"{source_name}: {state}; next sync from cursor {summary['cursor']!r}")
     for warning in summary["warnings"]:
@@ -319,8 +334,16 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
     help="Run cash application over unapplied payments: apply what is certain (author 'engine', "
     "explained in the event log) and queue the rest for review. Returned direct debits are settled first."
 )
-@click.option("--statement", "statement_id", type=int, default=None, help="Only the payments of this bank statement (its number).")
-@click.option("--org", "org_name", default=None, help="Organization (default: the default organization).")
+@click.option(
+    "--statement",
+    "statement_id",
+    type=int,
+    default=None,
+    help="Only the payments of this bank statement (its number).",
+)
+@click.option(
+    "--org", "org_name", default=None, help="Organization (default: the default organization)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def match(statement_id: int | None, org_name: str | None, as_json: bool) -> None:
     from arapi.matching import service
@@ -330,7 +353,10 @@ def match(statement_id: int | None, org_name: str | None, as_json: bool) -> None
         with _database(settings).write() as session:
             viewer = _viewer_for(session, org_name)
             summary = service.run(
-                session, viewer, statement_id=statement_id, config=service.config_from(settings.auto_apply_confidence)
+                session,
+                viewer,
+                statement_id=statement_id,
+                config=service.config_from(settings.auto_apply_confidence),
             )
     except ArapiError as exc:
         _fail(exc, as_json)
@@ -341,7 +367,11 @@ def match(statement_id: int | None, org_name: str | None, as_json: bool) -> None
     click.echo(
         f"{data['examined']} unapplied payments: {data['applied']} applied automatically, "
         f"{data['waitingForReview']} waiting for review, {data['unmatched']} without a proposal"
-        + (f"; {data['returnsReversed']} allocations reversed for returned direct debits" if data["returnsReversed"] else "")
+        + (
+            f"; {data['returnsReversed']} allocations reversed for returned direct debits"
+            if data["returnsReversed"]
+            else ""
+        )
     )
 
 
@@ -398,7 +428,9 @@ def plugins() -> None:
         for key, parser in sorted(table.items()):
             click.echo(f"  {kind} format {key}: {parser.label} [{host.provider_owner(kind, key)}]")
     for name, source in sorted(sources.items()):
-        click.echo(f"  invoice source {name}: {source.label} [{host.provider_owner('source', name)}]")
+        click.echo(
+            f"  invoice source {name}: {source.label} [{host.provider_owner('source', name)}]"
+        )
     if settings.disabled_plugins:
         click.echo(f"disabled: {', '.join(settings.disabled_plugins)}")
 

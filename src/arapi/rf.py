@@ -126,8 +126,11 @@ def _longest_valid_run(text: str, start: int) -> tuple[str | None, int]:
         runs.append((joined, position, list(sizes)))
         gap = _GAP.match(text, position)
         position = gap.end() if gap else position
-    valid = [(candidate, end, sizes) for candidate, end, sizes in reversed(runs)
-             if len(candidate) <= MAX_LENGTH and is_valid(candidate)]
+    valid = [
+        (candidate, end, sizes)
+        for candidate, end, sizes in reversed(runs)
+        if len(candidate) <= MAX_LENGTH and is_valid(candidate)
+    ]
     for candidate, end, sizes in valid:
         if _printed_in_groups(sizes):
             return candidate, end

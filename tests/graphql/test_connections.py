@@ -109,7 +109,9 @@ def test_statement_count_does_not_grow_with_page_size(many):
 
 
 def test_nodes_load_in_one_batch(many):
-    ids = [n["id"] for n in many.ok("{ invoices(first: 60) { nodes { id } } }")["invoices"]["nodes"]]
+    ids = [
+        n["id"] for n in many.ok("{ invoices(first: 60) { nodes { id } } }")["invoices"]["nodes"]
+    ]
     counts = {}
     for size in (5, 60):
         statements = []
@@ -119,7 +121,9 @@ def test_nodes_load_in_one_batch(many):
 
         event.listen(many.db.engine, "before_cursor_execute", record)
         try:
-            found = many.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:size]})["nodes"]
+            found = many.ok("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:size]})[
+                "nodes"
+            ]
         finally:
             event.remove(many.db.engine, "before_cursor_execute", record)
         assert [n["id"] for n in found] == ids[:size]

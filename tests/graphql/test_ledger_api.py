@@ -135,7 +135,9 @@ def test_create_and_allocate_end_to_end(api):
         "query($id: ID!) { node(id: $id) { ... on Allocation { amount { amount } reversed reversedAt payment { id } } } }",
         {"id": allocation_id},
     )["node"]
-    assert node["amount"] == {"amount": "1000.00"} and node["reversed"] is True and node["reversedAt"]
+    assert (
+        node["amount"] == {"amount": "1000.00"} and node["reversed"] is True and node["reversedAt"]
+    )
     assert node["payment"]["id"] == pay["id"]
 
 

@@ -17,7 +17,9 @@ def test_run_review_confirm_undo(api):
     a = create_invoice(api, customer["id"], "FA-2025-00123", "1200.00")
     create_invoice(api, customer["id"], "FA-2025-00300", "450.00")
     create_invoice(api, customer["id"], "FA-2025-00301", "450.00")
-    certain = create_payment(api, "1200.00", reference="VIR FACTURE FA-2025-00123", payerName="DUPONT SARL")
+    certain = create_payment(
+        api, "1200.00", reference="VIR FACTURE FA-2025-00123", payerName="DUPONT SARL"
+    )
     unsure = create_payment(api, "450.00", payerName="DUPONT SARL")
     result = api.ok(RUN)["matchRun"]
     assert result["userErrors"] == [] and result["examined"] == 2
@@ -37,17 +39,28 @@ def test_run_review_confirm_undo(api):
         "mutation($id: ID!) { matchProposalConfirm(input: {proposalId: $id}) { payment { unappliedAmount { amount } proposals { id } } userErrors { code } } }",
         {"id": chosen["id"]},
     )["matchProposalConfirm"]
-    assert confirmed == {"payment": {"unappliedAmount": {"amount": "0.00"}, "proposals": []}, "userErrors": []}
+    assert confirmed == {
+        "payment": {"unappliedAmount": {"amount": "0.00"}, "proposals": []},
+        "userErrors": [],
+    }
     assert api.ok(REVIEW)["paymentsForReview"]["nodes"] == []
-    again = api.ok("mutation($id: ID!) { matchProposalConfirm(input: {proposalId: $id}) { userErrors { code } } }", {"id": chosen["id"]})
+    again = api.ok(
+        "mutation($id: ID!) { matchProposalConfirm(input: {proposalId: $id}) { userErrors { code } } }",
+        {"id": chosen["id"]},
+    )
     assert again["matchProposalConfirm"]["userErrors"][0]["code"] == "PROPOSAL_NOT_PENDING"
 
     undone = api.ok(
         "mutation($id: ID!) { matchUndo(input: {paymentId: $id}) { payment { unappliedAmount { amount } allocations { reversed } } userErrors { code } } }",
         {"id": certain["id"]},
     )["matchUndo"]
-    assert undone["payment"] == {"unappliedAmount": {"amount": "1200.00"}, "allocations": [{"reversed": True}]}
-    status = api.ok("query($id: ID!) { node(id: $id) { ... on Invoice { status } } }", {"id": a["id"]})
+    assert undone["payment"] == {
+        "unappliedAmount": {"amount": "1200.00"},
+        "allocations": [{"reversed": True}],
+    }
+    status = api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Invoice { status } } }", {"id": a["id"]}
+    )
     assert status["node"]["status"] == "OPEN"
 
 
@@ -76,10 +89,22 @@ def test_invoice_import_upload(api):
     query = "mutation($file: Upload!) { invoiceImport(input: {file: $file}) { duplicate warnings invoices { number total { amount } customer { name legalId } } userErrors { code } } }"
     response = api.client.post(
         "/graphql",
-        data={"operations": json.dumps({"query": query, "variables": {"file": None}}), "map": json.dumps({"0": ["variables.file"]})},
+        data={
+            "operations": json.dumps({"query": query, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"]}),
+        },
         files={"0": ("invoices.csv", csv, "text/csv")},
-        headers={"Authorization": f"Bearer {api.keys['admin']}", "x-apollo-operation-name": "import"},
+        headers={
+            "Authorization": f"Bearer {api.keys['admin']}",
+            "x-apollo-operation-name": "import",
+        },
     )
     result = response.json()["data"]["invoiceImport"]
     assert result["userErrors"] == [] and result["duplicate"] is False
-    assert result["invoices"] == [{"number": "F-100", "total": {"amount": "1200.00"}, "customer": {"name": "Dupont SARL", "legalId": "732829320"}}]
+    assert result["invoices"] == [
+        {
+            "number": "F-100",
+            "total": {"amount": "1200.00"},
+            "customer": {"name": "Dupont SARL", "legalId": "732829320"},
+        }
+    ]

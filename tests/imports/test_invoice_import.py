@@ -548,7 +548,10 @@ def test_a_nul_character_from_any_plugin_refuses_the_file(db, viewer):
     assert "invoices[0].buyer.name holds a NUL character" in caught.value.message
     assert counts(db) == before
     with db.write() as s:
-        assert import_invoices(s, viewer, host, b"CARELESS;Durand SARL").invoices[0].status == "created"
+        assert (
+            import_invoices(s, viewer, host, b"CARELESS;Durand SARL").invoices[0].status
+            == "created"
+        )
 
 
 def test_different_files_sharing_numbers_imported_at_once(db, db_url, viewer):
@@ -558,7 +561,9 @@ def test_different_files_sharing_numbers_imported_at_once(db, db_url, viewer):
     import at a time per organization, both would insert F-1 on PostgreSQL and one
     would fail on the invoices' unique key.
     """
-    first = csv("F-1;2025-01-10;2025-02-09;EUR;120,00;100,00;20,00;120,00;Dupont SA;552 120 222;invoice")
+    first = csv(
+        "F-1;2025-01-10;2025-02-09;EUR;120,00;100,00;20,00;120,00;Dupont SA;552 120 222;invoice"
+    )
     second = csv(
         "F-1;2025-01-10;2025-02-09;EUR;120,00;100,00;20,00;120,00;Dupont SA;552 120 222;invoice",
         "F-7;2025-01-12;2025-02-11;EUR;60,00;50,00;10,00;60,00;Dupont SA;552 120 222;invoice",

@@ -70,7 +70,9 @@ def test_syncs_are_incremental_and_follow_the_pages(db):
     assert later.cursor == "6" and count(db, Invoice) == 6
     with db.read() as s:
         assert sources.last_cursor(s, viewer, "memory-erp") == "6"
-        events = s.scalars(select(Event).where(Event.action == "invoices.synced").order_by(Event.id)).all()
+        events = s.scalars(
+            select(Event).where(Event.action == "invoices.synced").order_by(Event.id)
+        ).all()
     assert [e.data["created"] for e in events] == [5, 0, 1]
 
 

@@ -95,7 +95,8 @@ def test_long_filename_and_account_are_clipped_to_their_columns(db, plugins):
     viewer = make_org(db)
     long_account = "X" * 90
     data = camt([("L1", "5.00", "CRDT", "E2E-L", None)], "105.00").replace(
-        b"<Id><IBAN>FR7630006000011234567890189</IBAN></Id>", f"<Id><Othr><Id>{long_account}</Id></Othr></Id>".encode()
+        b"<Id><IBAN>FR7630006000011234567890189</IBAN></Id>",
+        f"<Id><Othr><Id>{long_account}</Id></Othr></Id>".encode(),
     )
     result = do_import(db, viewer, plugins, data, filename="s" * 400 + ".xml")
     assert result.summary["newEntries"] == 1
@@ -252,9 +253,7 @@ def test_concurrent_overlapping_statements_are_de_duplicated(db, db_url, plugins
     files = [camt(lines[start : start + 4], "999.00") for start in (0, 2, 4, 1)]
 
     def job_for(data):
-        return lambda s: statements.import_statement(s, viewer, plugins, data).summary[
-            "newEntries"
-        ]
+        return lambda s: statements.import_statement(s, viewer, plugins, data).summary["newEntries"]
 
     written = run_at_once(db, db_url, [job_for(data) for data in files])
     assert sum(written) == 8, written  # the union of the files' lines, whatever the order

@@ -25,7 +25,6 @@ def test_twenty_clients_never_over_allocate(db, db_url):
         ]
         payment = make_payment(s, viewer, amount="100.00").id
 
-
     def allocate_to(invoice_id: int):
         def job(s) -> str:
             ledger.allocate(s, viewer, payment, [ledger.AllocationLine(invoice_id, "10.00")])

@@ -18,7 +18,9 @@ CONFIG = MatchConfig()
 
 
 def test_discount_vector_of_the_design_notes():
-    invoice = item(1, 1, "F1", 1_200_000, discount_bp=200, discount_days=10, issue_date=date(2025, 3, 1))
+    invoice = item(
+        1, 1, "F1", 1_200_000, discount_bp=200, discount_days=10, issue_date=date(2025, 3, 1)
+    )
     assert discount_for(invoice, date(2025, 3, 11), CONFIG) == 24_000
     assert discount_for(invoice, date(2025, 3, 12), CONFIG) == 0  # one day late
     result = allocate([(invoice, 1_200_000)], 1_176_000, date(2025, 3, 5), CONFIG)
@@ -64,7 +66,9 @@ def test_credit_note_is_deducted_whatever_its_stored_sign():
 )
 def test_subset_sums_agree_with_brute_force(values, low, width, max_size):
     pairs = list(enumerate(values))
-    found, complete = subset_sums(pairs, low, low + width, max_size=max_size, max_visits=10**7, max_solutions=10**6)
+    found, complete = subset_sums(
+        pairs, low, low + width, max_size=max_size, max_visits=10**7, max_solutions=10**6
+    )
     expected = {
         tuple(sorted(k for k, _ in combo))
         for size in range(2, max_size + 1)
@@ -84,11 +88,18 @@ def test_subset_sums_stop_at_their_budget():
 
 def test_number_keys():
     keys = number_keys("FA-2025-000123")
-    assert (keys.compact, keys.digits, keys.loose, keys.tail) == ("FA2025000123", "2025000123", "2025.123", "123")
+    assert (keys.compact, keys.digits, keys.loose, keys.tail) == (
+        "FA2025000123",
+        "2025000123",
+        "2025.123",
+        "123",
+    )
 
 
 def test_text_keys_skip_dates_amounts_ibans_and_plain_words():
-    keys = text_keys("PAIEMENT FACT FA-2025-000123 DU 12/03/2025 MONTANT 1 234,50 EUR FR7630006000011234567890189")
+    keys = text_keys(
+        "PAIEMENT FACT FA-2025-000123 DU 12/03/2025 MONTANT 1 234,50 EUR FR7630006000011234567890189"
+    )
     assert "FA2025000123" in keys.compacts
     assert "2025000123" in keys.digits and "2025.123" in keys.loose
     assert not any("12032025" in key or "123450" in key for key in keys.digits)

@@ -64,6 +64,8 @@ def test_engine_floors_on_a_fixed_seed():
         engine.consume(proposals[0])
         auto += 1
         expected = data.labels[line.payment_id].allocations
-        right += tuple(sorted((pl.invoice_id, pl.amount_minor) for pl in proposals[0].lines)) == expected
+        right += (
+            tuple(sorted((pl.invoice_id, pl.amount_minor) for pl in proposals[0].lines)) == expected
+        )
     assert right / auto >= 0.995
     assert auto / len(data.lines) >= 0.85

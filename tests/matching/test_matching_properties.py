@@ -10,10 +10,23 @@ from hypothesis import strategies as st
 from arapi import rf
 from arapi.matching import BankLine, CustomerProfile, MatchingEngine, OpenItem, Proposal
 
-IBANS = ["FR7630006000011234567890189", "DE89370400440532013000", "BE68539007547034", "GB82WEST12345698765432"]
-NAMES = ["Transports Martin SARL", "Martin Transports SAS", "Boulangerie Dupont", "Dupont & Fils", "ACME GmbH"]
+IBANS = [
+    "FR7630006000011234567890189",
+    "DE89370400440532013000",
+    "BE68539007547034",
+    "GB82WEST12345698765432",
+]
+NAMES = [
+    "Transports Martin SARL",
+    "Martin Transports SAS",
+    "Boulangerie Dupont",
+    "Dupont & Fils",
+    "ACME GmbH",
+]
 CURRENCIES = ["EUR", "EUR", "EUR", "USD", "JPY"]
-AMOUNTS = st.one_of(st.sampled_from([100, 1200, 4500, 4500, 12000, 99999]), st.integers(1, 2_000_000))
+AMOUNTS = st.one_of(
+    st.sampled_from([100, 1200, 4500, 4500, 12000, 99999]), st.integers(1, 2_000_000)
+)
 
 
 @st.composite
@@ -36,7 +49,9 @@ def worlds(draw):
         credit = draw(st.booleans()) and iid % 5 == 0
         open_minor = draw(st.integers(1, total))
         issue = date(2025, 1, 1) + timedelta(days=draw(st.integers(0, 150)))
-        number = draw(st.sampled_from(["FA-2025-{:06d}", "INV/25/{:04d}", "{:05d}", "F{}"])).format(100 + iid)
+        number = draw(st.sampled_from(["FA-2025-{:06d}", "INV/25/{:04d}", "{:05d}", "F{}"])).format(
+            100 + iid
+        )
         discount = draw(st.one_of(st.none(), st.sampled_from([(200, 10), (100, 30)])))
         items.append(
             OpenItem(
@@ -54,15 +69,23 @@ def worlds(draw):
                 kind="credit_note" if credit else "invoice",
             )
         )
-    direct_debits = {"DD-1": tuple(draw(st.lists(st.sampled_from([i.invoice_id for i in items]), max_size=3)))}
+    direct_debits = {
+        "DD-1": tuple(draw(st.lists(st.sampled_from([i.invoice_id for i in items]), max_size=3)))
+    }
     return customers, items, direct_debits
 
 
 @st.composite
 def bank_lines(draw, items):
     named = draw(st.lists(st.sampled_from(items), max_size=3))
-    words = [draw(st.sampled_from([i.number, i.number.replace("-", " "), i.number[:-1], i.payment_reference or ""]))
-             for i in named]
+    words = [
+        draw(
+            st.sampled_from(
+                [i.number, i.number.replace("-", " "), i.number[:-1], i.payment_reference or ""]
+            )
+        )
+        for i in named
+    ]
     amount = draw(st.one_of(AMOUNTS, st.just(sum(abs(i.open_minor) for i in named) or 1)))
     return BankLine(
         payment_id=draw(st.integers(1, 10**6)),
@@ -72,12 +95,16 @@ def bank_lines(draw, items):
         payer_name=draw(st.one_of(st.none(), st.sampled_from(NAMES), st.text(max_size=40))),
         payer_iban=draw(st.one_of(st.none(), st.sampled_from(IBANS))),
         remittance=draw(st.one_of(st.none(), st.just(" ".join(words)), st.text(max_size=140))),
-        creditor_reference=draw(st.one_of(st.none(), st.sampled_from([i.payment_reference for i in items]))),
+        creditor_reference=draw(
+            st.one_of(st.none(), st.sampled_from([i.payment_reference for i in items]))
+        ),
         end_to_end_id=draw(st.sampled_from([None, "DD-1", "NOTPROVIDED"])),
     )
 
 
-def check(proposal: Proposal, line: BankLine, items: dict[int, OpenItem], opens: dict[int, int]) -> None:
+def check(
+    proposal: Proposal, line: BankLine, items: dict[int, OpenItem], opens: dict[int, int]
+) -> None:
     assert 0 <= proposal.confidence_bp <= 10000
     assert proposal.lines, "a proposal applies something"
     assert len({pl.invoice_id for pl in proposal.lines}) == len(proposal.lines)
@@ -99,7 +126,11 @@ def check(proposal: Proposal, line: BankLine, items: dict[int, OpenItem], opens:
     assert proposal.explanation.strip()
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.data())
 def test_proposals_never_over_allocate_and_keep_currencies(data):
     customers, items, direct_debits = data.draw(worlds())

@@ -19,7 +19,9 @@ def test_vectors_from_the_design_notes():
     assert not rf.is_valid("RF17539007547034")
 
 
-@pytest.mark.parametrize("bad", ["", "RF", "RF18", "XX18539007547034", "RF1A539007547034", "RF18-53!9", None, 42])
+@pytest.mark.parametrize(
+    "bad", ["", "RF", "RF18", "XX18539007547034", "RF1A539007547034", "RF18-53!9", None, 42]
+)
 def test_invalid_references(bad):
     assert not rf.is_valid(bad)
 
@@ -55,7 +57,10 @@ def test_generated_references_validate_and_are_found(base):
     assert rf.find_in_text(f"PAIEMENT {rf.format_printed(ref)} MERCI") == [ref]
 
 
-@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=21), st.integers(0, 99))
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=21),
+    st.integers(0, 99),
+)
 def test_other_check_digits_do_not_validate(base, digits):
     ref = rf.generate(base)
     other = f"RF{digits:02d}{base}"

@@ -27,7 +27,9 @@ from tests.helpers import make_customer, make_invoice, make_org, make_payment
 def ledger(db):
     viewer = make_org(db)
     with db.write() as s:
-        dupont = make_customer(s, viewer, name="Dupont Transports SARL", ibans=["FR7630006000011234567890189"])
+        dupont = make_customer(
+            s, viewer, name="Dupont Transports SARL", ibans=["FR7630006000011234567890189"]
+        )
         martin = make_customer(s, viewer, name="Boulangerie Martin")
         inv = {
             "a": make_invoice(s, viewer, dupont.id, "FA-2025-00123", total="1200.00"),
@@ -51,7 +53,13 @@ def count(db, model, *where):
 def test_certain_matches_are_applied_with_their_explanation(db, ledger):
     viewer, dupont, _, inv = ledger
     with db.write() as s:
-        by_number = make_payment(s, viewer, amount="1200.00", payer_name="DUPONT TRANSPORTS", reference="VIR SEPA FACTURE FA-2025-00123")
+        by_number = make_payment(
+            s,
+            viewer,
+            amount="1200.00",
+            payer_name="DUPONT TRANSPORTS",
+            reference="VIR SEPA FACTURE FA-2025-00123",
+        )
         by_rf = make_payment(s, viewer, amount="300.00", reference=f"{inv['b'].payment_reference}")
     with db.write() as s:
         summary = service.run(s, viewer)
@@ -59,7 +67,11 @@ def test_certain_matches_are_applied_with_their_explanation(db, ledger):
     assert open_of(db, viewer, inv["a"]) == 0 and open_of(db, viewer, inv["b"]) == 0
     with db.read() as s:
         allocation = s.scalar(select(Allocation).where(Allocation.payment_id == by_number.id))
-        event = s.scalar(select(Event).where(Event.action == "payment.allocated", Event.subject_id == by_number.id))
+        event = s.scalar(
+            select(Event).where(
+                Event.action == "payment.allocated", Event.subject_id == by_number.id
+            )
+        )
     assert allocation.author == "engine" and "FA-2025-00123" in allocation.explanation
     assert event.data["author"] == "engine" and event.data["explanation"] == allocation.explanation
 
@@ -67,27 +79,55 @@ def test_certain_matches_are_applied_with_their_explanation(db, ledger):
 def test_ambiguous_payment_waits_for_review_then_confirm_teaches(db, ledger):
     viewer, _, martin, inv = ledger
     with db.write() as s:
-        pay = make_payment(s, viewer, amount="450.00", payer_name="BOULANGERIE MARTIN", payer_iban="DE89370400440532013000", reference="MERCI")
+        pay = make_payment(
+            s,
+            viewer,
+            amount="450.00",
+            payer_name="BOULANGERIE MARTIN",
+            payer_iban="DE89370400440532013000",
+            reference="MERCI",
+        )
     with db.write() as s:
         summary = service.run(s, viewer)
     assert summary.review == [pay.id] and summary.applied == []
     assert open_of(db, viewer, inv["c"]) == 45000 and open_of(db, viewer, inv["d"]) == 45000
     with db.read() as s:
-        proposals = list(s.scalars(select(MatchProposal).where(MatchProposal.status == "pending").order_by(MatchProposal.rank)))
+        proposals = list(
+            s.scalars(
+                select(MatchProposal)
+                .where(MatchProposal.status == "pending")
+                .order_by(MatchProposal.rank)
+            )
+        )
     assert len(proposals) >= 2 and all(p.explanation for p in proposals)
     chosen = next(p for p in proposals if p.lines[0]["invoice_id"] == inv["d"].id)
     with db.write() as s:
         service.confirm(s, viewer, chosen.id)
     assert open_of(db, viewer, inv["d"]) == 0 and open_of(db, viewer, inv["c"]) == 45000
     assert count(db, MatchProposal, MatchProposal.status == "pending") == 0
-    assert count(db, CustomerIban, CustomerIban.customer_id == martin.id, CustomerIban.source == "learned") == 1
+    assert (
+        count(
+            db,
+            CustomerIban,
+            CustomerIban.customer_id == martin.id,
+            CustomerIban.source == "learned",
+        )
+        == 1
+    )
     assert count(db, CustomerPayerName, CustomerPayerName.customer_id == martin.id) == 1
     with pytest.raises(ArapiError) as err, db.write() as s:
         service.confirm(s, viewer, chosen.id)
     assert err.value.code is MatchingErrorCode.PROPOSAL_NOT_PENDING
     # Next time the same payer pays the other invoice, the learned IBAN identifies it.
     with db.write() as s:
-        again = make_payment(s, viewer, amount="450.00", payer_name="BOULANGERIE MARTIN", payer_iban="DE89370400440532013000", reference="MERCI")
+        again = make_payment(
+            s,
+            viewer,
+            amount="450.00",
+            payer_name="BOULANGERIE MARTIN",
+            payer_iban="DE89370400440532013000",
+            reference="MERCI",
+        )
     with db.write() as s:
         summary = service.run(s, viewer, payment_ids=[again.id])
     assert summary.applied == [again.id]
@@ -97,13 +137,19 @@ def test_ambiguous_payment_waits_for_review_then_confirm_teaches(db, ledger):
 def test_reject_and_unknown_payer(db, ledger):
     viewer, *_ = ledger
     with db.write() as s:
-        stranger = make_payment(s, viewer, amount="77.77", payer_name="NOBODY KNOWN", reference="DONATION")
+        stranger = make_payment(
+            s, viewer, amount="77.77", payer_name="NOBODY KNOWN", reference="DONATION"
+        )
         pay = make_payment(s, viewer, amount="450.00", payer_name="BOULANGERIE MARTIN")
     with db.write() as s:
         summary = service.run(s, viewer)
     assert stranger.id in summary.unmatched
     with db.read() as s:
-        proposal = s.scalar(select(MatchProposal).where(MatchProposal.payment_id == pay.id, MatchProposal.status == "pending"))
+        proposal = s.scalar(
+            select(MatchProposal).where(
+                MatchProposal.payment_id == pay.id, MatchProposal.status == "pending"
+            )
+        )
     with db.write() as s:
         service.reject(s, viewer, proposal.id, "customer says otherwise")
     assert count(db, Allocation) == 0
@@ -133,10 +179,20 @@ def test_returned_direct_debit_reopens_the_invoice(db, ledger):
         assert service.run(s, viewer).applied == [pay.id]
     assert open_of(db, viewer, inv["a"]) == 0
     with db.write() as s:
-        s.add(PaymentReturn(organization_id=viewer.organization_id, payment_id=pay.id, amount_minor=120000, currency="EUR", reason_code="AM04"))
+        s.add(
+            PaymentReturn(
+                organization_id=viewer.organization_id,
+                payment_id=pay.id,
+                amount_minor=120000,
+                currency="EUR",
+                reason_code="AM04",
+            )
+        )
     with db.write() as s:
         summary = service.run(s, viewer)
-    assert summary.returns_reversed == 1 and summary.examined == 0  # the returned payment is not cash to apply
+    assert (
+        summary.returns_reversed == 1 and summary.examined == 0
+    )  # the returned payment is not cash to apply
     assert open_of(db, viewer, inv["a"]) == 120000
     with db.read() as s:
         reversal = s.scalar(select(Allocation).where(Allocation.reverses_id.is_not(None)))
@@ -160,9 +216,20 @@ def test_received_date_is_used_for_discounts(db):
     viewer = make_org(db)
     with db.write() as s:
         c = make_customer(s, viewer, name="Escompte SA")
-        inv = make_invoice(s, viewer, c.id, "FA-2025-00999", total="12000.00", tax_total="2000", issue=date(2025, 3, 1),
-                           discount_percent="2", discount_days=10)
-        make_payment(s, viewer, amount="11760.00", received=date(2025, 3, 8), reference="FA-2025-00999")
+        inv = make_invoice(
+            s,
+            viewer,
+            c.id,
+            "FA-2025-00999",
+            total="12000.00",
+            tax_total="2000",
+            issue=date(2025, 3, 1),
+            discount_percent="2",
+            discount_days=10,
+        )
+        make_payment(
+            s, viewer, amount="11760.00", received=date(2025, 3, 8), reference="FA-2025-00999"
+        )
     with db.write() as s:
         summary = service.run(s, viewer)
     assert len(summary.applied) == 1

@@ -60,7 +60,9 @@ def test_template_module_registers_through_the_hook():
     (parser,) = host.statement_parsers().values()
     assert isinstance(parser, ExampleCsvParser) and parser.format == "example-csv"
     (source,) = host.invoice_sources().values()
-    assert source.name == "example-erp" and host.provider_owner("source", "example-erp") == "template"
+    assert (
+        source.name == "example-erp" and host.provider_owner("source", "example-erp") == "template"
+    )
 
 
 def test_template_format_is_detected_among_the_first_party_parsers():

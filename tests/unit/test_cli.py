@@ -19,27 +19,48 @@ def test_cli_round_trip(tmp_path):
     assert invoke("db", "upgrade", env=env).exit_code == 0
     assert invoke("org", "create", "ACME", env=env).exit_code == 0
     key = invoke("apikey", "create", "--org", "ACME", "--role", "collector", env=env)
-    assert key.exit_code == 0 and key.stdout.strip().startswith("arapi_") and len(key.stdout.strip().splitlines()) == 1
+    assert (
+        key.exit_code == 0
+        and key.stdout.strip().startswith("arapi_")
+        and len(key.stdout.strip().splitlines()) == 1
+    )
     bad_role = invoke("apikey", "create", "--org", "ACME", "--role", "boss", env=env)
     assert bad_role.exit_code != 0
     missing = invoke("apikey", "create", "--org", "Nope", "--role", "admin", env=env)
     assert missing.exit_code == 1 and "NOT_FOUND" in missing.output
 
     invoices = tmp_path / "invoices.csv"
-    invoices.write_text("number;issue_date;due_date;currency;total_with_tax;customer_name\nF-1;2025-01-10;2025-02-10;EUR;100,00;Dupont SARL\n", encoding="utf-8")
+    invoices.write_text(
+        "number;issue_date;due_date;currency;total_with_tax;customer_name\nF-1;2025-01-10;2025-02-10;EUR;100,00;Dupont SARL\n",
+        encoding="utf-8",
+    )
     out = invoke("import", "invoices", str(invoices), "--org", "ACME", "--json", env=env)
     assert out.exit_code == 0, out.output
     summary = json.loads(out.stdout)
     assert summary["duplicate"] is False
-    assert summary["invoices"][0] == {**summary["invoices"][0], "number": "F-1", "totalWithTax": "100.00", "amountDue": "100.00",
-                                      "issueDate": "2025-01-10", "dueDate": "2025-02-10", "currency": "EUR", "buyerName": "Dupont SARL"}
-    again = json.loads(invoke("import", "invoices", str(invoices), "--org", "ACME", "--json", env=env).stdout)
+    assert summary["invoices"][0] == {
+        **summary["invoices"][0],
+        "number": "F-1",
+        "totalWithTax": "100.00",
+        "amountDue": "100.00",
+        "issueDate": "2025-01-10",
+        "dueDate": "2025-02-10",
+        "currency": "EUR",
+        "buyerName": "Dupont SARL",
+    }
+    again = json.loads(
+        invoke("import", "invoices", str(invoices), "--org", "ACME", "--json", env=env).stdout
+    )
     assert again["duplicate"] is True
 
     from tests.imports.test_statement_import import camt
 
     statement = tmp_path / "s.xml"
-    statement.write_bytes(camt([("A1", "100.00", "CRDT", "E1", None)], "200.00").replace(b"FACTURE FA-2025-001", b"FACTURE F-1"))
+    statement.write_bytes(
+        camt([("A1", "100.00", "CRDT", "E1", None)], "200.00").replace(
+            b"FACTURE FA-2025-001", b"FACTURE F-1"
+        )
+    )
     out = invoke("import", "statement", str(statement), "--org", "ACME", "--json", env=env)
     assert out.exit_code == 0, out.output
     statement_id = json.loads(out.stdout)["statements"][0]["id"]
@@ -57,5 +78,11 @@ def test_demo_load_and_help(tmp_path):
     assert first.exit_code == 0 and "36 customers" in first.output
     second = invoke("demo", "load", "--if-empty", env=env)
     assert "not loaded" in second.output
-    for command in (["--help"], ["serve", "--help"], ["import", "statement", "--help"], ["match", "--help"], ["apikey", "create", "--help"]):
+    for command in (
+        ["--help"],
+        ["serve", "--help"],
+        ["import", "statement", "--help"],
+        ["match", "--help"],
+        ["apikey", "create", "--help"],
+    ):
         assert invoke(*command, env=env).exit_code == 0

@@ -42,17 +42,27 @@ def where(value) -> str:
 
 
 def test_clean_result_passes():
-    refuse_nul(statement_file([line(remittance="FACTURE 1\tOK"), line(details=(TransactionDetail(),))]))
+    refuse_nul(
+        statement_file([line(remittance="FACTURE 1\tOK"), line(details=(TransactionDetail(),))])
+    )
 
 
 @pytest.mark.parametrize(
     "value, path",
     [
         (statement_file([line(), line(remittance="A\x00B")]), "statements[0].lines[1].remittance"),
-        (statement_file([line(counterparty_name="\x00")]), "statements[0].lines[0].counterparty_name"),
+        (
+            statement_file([line(counterparty_name="\x00")]),
+            "statements[0].lines[0].counterparty_name",
+        ),
         (statement_file([line(currency="EU\x00")]), "statements[0].lines[0].currency"),
         (
-            statement_file([line(), line(details=(TransactionDetail(), TransactionDetail(end_to_end_id="E\x00")))]),
+            statement_file(
+                [
+                    line(),
+                    line(details=(TransactionDetail(), TransactionDetail(end_to_end_id="E\x00"))),
+                ]
+            ),
             "statements[0].lines[1].details[1].end_to_end_id",
         ),
         (statement_file([line()], warnings=["ok", "bad \x00"]), "warnings[1]"),

@@ -56,7 +56,10 @@ def test_file_parses_and_agrees_with_the_expected_facts(path):
     lines = [line for statement in result.statements for line in statement.lines]
     assert len(result.statements) == facts["n_statements"]
     assert len(lines) == facts["total_transactions"]
-    assert credits_and_debits(lines) == (Decimal(facts["total_credits"]), Decimal(facts["total_debits"]))
+    assert credits_and_debits(lines) == (
+        Decimal(facts["total_credits"]),
+        Decimal(facts["total_debits"]),
+    )
     for statement, want in zip(result.statements, facts["statements"], strict=True):
         check_statement(statement, want)
 
@@ -74,8 +77,10 @@ def check_statement(statement, want: dict) -> None:
         Decimal(want["credits_sum"]),
         Decimal(want["debits_sum"]),
     )
-    for ours, key in ((statement.opening_balance, "opening_balance"),
-                      (statement.closing_balance, "closing_balance")):
+    for ours, key in (
+        (statement.opening_balance, "opening_balance"),
+        (statement.closing_balance, "closing_balance"),
+    ):
         if want.get(key) is None:
             assert ours is None
         else:
@@ -128,7 +133,8 @@ def test_batch_returns_and_references_from_the_corpus():
     assert debit_file.opening_balance == Decimal("-33.06")  # PRCD, debit
     batch = debit_file.lines[3]
     assert [d.end_to_end_id for d in batch.details] == [
-        "STZV-EtE27122013-11:02-1", "STZV-EtE27122013-11:02-2"
+        "STZV-EtE27122013-11:02-1",
+        "STZV-EtE27122013-11:02-2",
     ]
     assert debit_file.lines[1].end_to_end_id is None  # NOTPROVIDED
 

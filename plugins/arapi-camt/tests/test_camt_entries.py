@@ -35,17 +35,32 @@ def statement_xml(
 </Document>""".encode()
 
 
-def entry(amount: str = "10.00", direction: str = "CRDT", *, extra: str = "", details: str = "",
-          after: str = "") -> str:
+def entry(
+    amount: str = "10.00",
+    direction: str = "CRDT",
+    *,
+    extra: str = "",
+    details: str = "",
+    after: str = "",
+) -> str:
     dtls = f"<NtryDtls>{details}</NtryDtls>" if details else ""
-    return (f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd>'
-            f"<Sts><Cd>BOOK</Cd></Sts>{extra}{dtls}{after}</Ntry>")
+    return (
+        f'<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd>'
+        f"<Sts><Cd>BOOK</Cd></Sts>{extra}{dtls}{after}</Ntry>"
+    )
 
 
-def balance(kind: str, amount: str, direction: str = "CRDT", on: str = "<Dt>2025-03-01</Dt>",
-            ccy: str = "EUR") -> str:
-    return (f'<Bal><Tp><CdOrPrtry><Cd>{kind}</Cd></CdOrPrtry></Tp><Amt Ccy="{ccy}">{amount}</Amt>'
-            f"<CdtDbtInd>{direction}</CdtDbtInd><Dt>{on}</Dt></Bal>")
+def balance(
+    kind: str,
+    amount: str,
+    direction: str = "CRDT",
+    on: str = "<Dt>2025-03-01</Dt>",
+    ccy: str = "EUR",
+) -> str:
+    return (
+        f'<Bal><Tp><CdOrPrtry><Cd>{kind}</Cd></CdOrPrtry></Tp><Amt Ccy="{ccy}">{amount}</Amt>'
+        f"<CdtDbtInd>{direction}</CdtDbtInd><Dt>{on}</Dt></Bal>"
+    )
 
 
 def only_line(data: bytes) -> StatementLine:
@@ -112,8 +127,9 @@ def test_a_zero_debit_is_not_minus_zero():
 
 
 def test_status_reads_both_the_v02_text_and_the_v08_code():
-    v02 = statement_xml(entry().replace("<Sts><Cd>BOOK</Cd></Sts>", "<Sts>PDNG</Sts>"),
-                        version="camt.053.001.02")
+    v02 = statement_xml(
+        entry().replace("<Sts><Cd>BOOK</Cd></Sts>", "<Sts>PDNG</Sts>"), version="camt.053.001.02"
+    )
     assert only_line(v02).status == "PDNG"
     assert only_line(statement_xml(entry())).status == "BOOK"
     info = entry().replace("<Sts><Cd>BOOK</Cd></Sts>", "<Sts><Prtry>INFO</Prtry></Sts>")
@@ -121,9 +137,16 @@ def test_status_reads_both_the_v02_text_and_the_v08_code():
 
 
 def test_booking_and_value_dates_from_dt_or_dttm():
-    line = only_line(statement_xml(entry(extra=(
-        "<BookgDt><DtTm>2025-03-01T23:30:00-05:00</DtTm></BookgDt>"
-        "<ValDt><Dt>2025-03-03</Dt></ValDt>"))))
+    line = only_line(
+        statement_xml(
+            entry(
+                extra=(
+                    "<BookgDt><DtTm>2025-03-01T23:30:00-05:00</DtTm></BookgDt>"
+                    "<ValDt><Dt>2025-03-03</Dt></ValDt>"
+                )
+            )
+        )
+    )
     assert line.booking_date == date(2025, 3, 1)  # the date the bank wrote, offset or not
     assert line.value_date == date(2025, 3, 3)
     bad = statement_xml(entry(extra="<BookgDt><Dt>2025-02-30</Dt></BookgDt>"))
@@ -138,7 +161,9 @@ def test_reversal_indicator():
 
 
 def test_natural_key_is_the_servicer_reference_else_the_entry_reference():
-    both = entry(extra="<AcctSvcrRef> ASR-1 </AcctSvcrRef>").replace("<Ntry>", "<Ntry><NtryRef>N-1</NtryRef>")
+    both = entry(extra="<AcctSvcrRef> ASR-1 </AcctSvcrRef>").replace(
+        "<Ntry>", "<Ntry><NtryRef>N-1</NtryRef>"
+    )
     line = only_line(statement_xml(both))
     assert line.natural_key == "ASR-1" and line.bank_reference == "ASR-1"
     only_ref = entry().replace("<Ntry>", "<Ntry><NtryRef>N-1</NtryRef>")
@@ -148,8 +173,10 @@ def test_natural_key_is_the_servicer_reference_else_the_entry_reference():
 
 
 def test_bank_transaction_code_domain_family_subfamily_else_proprietary():
-    domain = ("<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly>"
-              "</Domn><Prtry><Cd>05</Cd><Issr>CFONB</Issr></Prtry></BkTxCd>")
+    domain = (
+        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly>"
+        "</Domn><Prtry><Cd>05</Cd><Issr>CFONB</Issr></Prtry></BkTxCd>"
+    )
     assert only_line(statement_xml(entry(extra=domain))).bank_transaction_code == "PMNT/RCDT/ESCT"
     proprietary = "<BkTxCd><Prtry><Cd>NTRF+020</Cd><Issr>ZKA</Issr></Prtry></BkTxCd>"
     assert only_line(statement_xml(entry(extra=proprietary))).bank_transaction_code == "NTRF+020"
@@ -188,31 +215,46 @@ def test_counterparty_of_a_debit_is_the_creditor_and_v02_names_are_direct():
         "<Cdtr><Nm>Supplier GmbH</Nm></Cdtr>"
         "<CdtrAcct><Id><IBAN>DE02 1203 0000 0000 2020 51</IBAN></Id></CdtrAcct></RltdPties>"
     )
-    line = only_line(statement_xml(entry("50.00", "DBIT", details=details), version="camt.053.001.02"))
+    line = only_line(
+        statement_xml(entry("50.00", "DBIT", details=details), version="camt.053.001.02")
+    )
     assert line.counterparty_name == "Supplier GmbH"
     assert line.counterparty_iban == "DE02120300000000202051"
 
 
 def test_ultimate_debtor_names_the_counterparty_when_the_debtor_has_no_name():
-    details = tx("<RltdPties><DbtrAcct><Id><IBAN>BE68539007547034</IBAN></Id></DbtrAcct>"
-                 "<UltmtDbtr><Nm>Real Payer NV</Nm></UltmtDbtr></RltdPties>")
+    details = tx(
+        "<RltdPties><DbtrAcct><Id><IBAN>BE68539007547034</IBAN></Id></DbtrAcct>"
+        "<UltmtDbtr><Nm>Real Payer NV</Nm></UltmtDbtr></RltdPties>"
+    )
     line = only_line(statement_xml(entry(details=details)))
-    assert line.counterparty_name == "Real Payer NV" and line.counterparty_iban == "BE68539007547034"
+    assert (
+        line.counterparty_name == "Real Payer NV" and line.counterparty_iban == "BE68539007547034"
+    )
 
 
 def test_batch_booking_keeps_every_transaction_in_details():
     details = "<Btch><NbOfTxs>3</NbOfTxs></Btch>" + "".join(
-        tx(f"<Refs><EndToEndId>PAY-{n}</EndToEndId></Refs>"
-           f'<Amt Ccy="EUR">{n}0.00</Amt>'
-           f'<AmtDtls><TxAmt><Amt Ccy="EUR">{n}0.00</Amt></TxAmt></AmtDtls>'
-           f"<RltdPties><Cdtr><Nm>Supplier {n}</Nm></Cdtr>"
-           f"<CdtrAcct><Id><IBAN>DE0212030000000020205{n}</IBAN></Id></CdtrAcct></RltdPties>"
-           f"<RmtInf><Ustrd>Invoice {n}</Ustrd></RmtInf>")
+        tx(
+            f"<Refs><EndToEndId>PAY-{n}</EndToEndId></Refs>"
+            f'<Amt Ccy="EUR">{n}0.00</Amt>'
+            f'<AmtDtls><TxAmt><Amt Ccy="EUR">{n}0.00</Amt></TxAmt></AmtDtls>'
+            f"<RltdPties><Cdtr><Nm>Supplier {n}</Nm></Cdtr>"
+            f"<CdtrAcct><Id><IBAN>DE0212030000000020205{n}</IBAN></Id></CdtrAcct></RltdPties>"
+            f"<RmtInf><Ustrd>Invoice {n}</Ustrd></RmtInf>"
+        )
         for n in (1, 2, 3)
     )
-    line = only_line(statement_xml(entry("60.00", "DBIT", details=details,
-                                         after="<AddtlNtryInf>SEPA batch</AddtlNtryInf>")))
-    assert [d.amount for d in line.details] == [Decimal("-10.00"), Decimal("-20.00"), Decimal("-30.00")]
+    line = only_line(
+        statement_xml(
+            entry("60.00", "DBIT", details=details, after="<AddtlNtryInf>SEPA batch</AddtlNtryInf>")
+        )
+    )
+    assert [d.amount for d in line.details] == [
+        Decimal("-10.00"),
+        Decimal("-20.00"),
+        Decimal("-30.00"),
+    ]
     assert sum(d.amount for d in line.details) == line.amount
     assert [d.end_to_end_id for d in line.details] == ["PAY-1", "PAY-2", "PAY-3"]
     assert [d.counterparty_name for d in line.details] == ["Supplier 1", "Supplier 2", "Supplier 3"]
@@ -224,8 +266,10 @@ def test_batch_booking_keeps_every_transaction_in_details():
 
 def test_the_booked_tx_amount_wins_over_the_instructed_and_plain_amounts():
     details = "".join(
-        tx('<Amt Ccy="USD">11.00</Amt><AmtDtls><InstdAmt><Amt Ccy="USD">11.00</Amt></InstdAmt>'
-           '<TxAmt><Amt Ccy="EUR">10.00</Amt></TxAmt></AmtDtls>')
+        tx(
+            '<Amt Ccy="USD">11.00</Amt><AmtDtls><InstdAmt><Amt Ccy="USD">11.00</Amt></InstdAmt>'
+            '<TxAmt><Amt Ccy="EUR">10.00</Amt></TxAmt></AmtDtls>'
+        )
         for _ in range(2)
     )
     line = only_line(statement_xml(entry("20.00", details=details)))
@@ -241,9 +285,19 @@ def test_sdd_return_with_reason_and_original_end_to_end_id():
         "</RltdPties>"
         "<RtrInf><Rsn><Cd>AM04</Cd></Rsn><AddtlInf>Insufficient funds</AddtlInf></RtrInf>"
     )
-    line = only_line(statement_xml(entry("45.00", "DBIT", details=details, extra=(
-        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>IDDT</Cd><SubFmlyCd>UPDD</SubFmlyCd></Fmly></Domn>"
-        "</BkTxCd>"))))
+    line = only_line(
+        statement_xml(
+            entry(
+                "45.00",
+                "DBIT",
+                details=details,
+                extra=(
+                    "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>IDDT</Cd><SubFmlyCd>UPDD</SubFmlyCd></Fmly></Domn>"
+                    "</BkTxCd>"
+                ),
+            )
+        )
+    )
     assert line.amount == Decimal("-45.00")
     assert line.return_reason == "AM04" and line.details[0].return_reason == "AM04"
     assert line.end_to_end_id == "SDD-INV-7" and line.details[0].mandate_id == "MD-7"
@@ -258,19 +312,24 @@ def test_proprietary_return_reason():
 
 
 def test_structured_rf_reference_is_compacted():
-    spaced = tx("<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr>"
-                "</Tp><Ref>rf18 5390 0754 7034</Ref></CdtrRefInf></Strd></RmtInf>")
+    spaced = tx(
+        "<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr>"
+        "</Tp><Ref>rf18 5390 0754 7034</Ref></CdtrRefInf></Strd></RmtInf>"
+    )
     line = only_line(statement_xml(entry(details=spaced)))
     assert line.creditor_reference == "RF18539007547034"
     assert line.remittance is None
-    other = tx("<RmtInf><Strd><CdtrRefInf><Ref>302388292000011111111111111</Ref></CdtrRefInf>"
-               "</Strd></RmtInf>")
+    other = tx(
+        "<RmtInf><Strd><CdtrRefInf><Ref>302388292000011111111111111</Ref></CdtrRefInf>"
+        "</Strd></RmtInf>"
+    )
     assert only_line(statement_xml(entry(details=other))).creditor_reference == (
         "302388292000011111111111111"
     )
     # wrong check digits (RF19): not an RF reference, so kept as sent
-    mistyped = tx("<RmtInf><Strd><CdtrRefInf><Ref>rf19 5390 0754 7034</Ref></CdtrRefInf>"
-                  "</Strd></RmtInf>")
+    mistyped = tx(
+        "<RmtInf><Strd><CdtrRefInf><Ref>rf19 5390 0754 7034</Ref></CdtrRefInf></Strd></RmtInf>"
+    )
     assert only_line(statement_xml(entry(details=mistyped))).creditor_reference == (
         "rf19 5390 0754 7034"
     )
@@ -284,9 +343,13 @@ def test_notprovided_end_to_end_id_is_no_id():
 
 def test_remittance_falls_back_to_transaction_then_entry_information():
     with_tx_info = tx("<AddtlTxInf>Tx info</AddtlTxInf>")
-    line = only_line(statement_xml(entry(details=with_tx_info, after="<AddtlNtryInf>Entry info</AddtlNtryInf>")))
+    line = only_line(
+        statement_xml(entry(details=with_tx_info, after="<AddtlNtryInf>Entry info</AddtlNtryInf>"))
+    )
     assert line.remittance == "Tx info"
-    line = only_line(statement_xml(entry(details=tx(""), after="<AddtlNtryInf>Entry info</AddtlNtryInf>")))
+    line = only_line(
+        statement_xml(entry(details=tx(""), after="<AddtlNtryInf>Entry info</AddtlNtryInf>"))
+    )
     assert line.remittance == "Entry info"
     line = only_line(statement_xml(entry(after="<AddtlNtryInf>Frais\n   bancaires</AddtlNtryInf>")))
     assert line.remittance == "Frais bancaires" and line.details == ()
@@ -296,14 +359,20 @@ def test_remittance_falls_back_to_transaction_then_entry_information():
 
 
 def test_balances_opening_prefers_opbd_and_debit_balances_are_negative():
-    header = (balance("PRCD", "1.00") + balance("OPBD", "100.00", "DBIT")
-              + balance("CLAV", "5.00") + balance("CLBD", "70.00", "DBIT", "<DtTm>2025-03-01T18:00:00Z</DtTm>"))
+    header = (
+        balance("PRCD", "1.00")
+        + balance("OPBD", "100.00", "DBIT")
+        + balance("CLAV", "5.00")
+        + balance("CLBD", "70.00", "DBIT", "<DtTm>2025-03-01T18:00:00Z</DtTm>")
+    )
     (statement,) = Camt053Parser().parse(statement_xml(entry("30.00"), header=header)).statements
     assert statement.opening_balance == Decimal("-100.00")
     assert statement.closing_balance == Decimal("-70.00")
     assert statement.closing_date == date(2025, 3, 1)
     assert statement.balance_statuses == ("BOOK",)
-    booked = sum(line.amount for line in statement.lines if line.status in statement.balance_statuses)
+    booked = sum(
+        line.amount for line in statement.lines if line.status in statement.balance_statuses
+    )
     assert statement.opening_balance + booked == statement.closing_balance
 
 
@@ -316,9 +385,14 @@ def test_previous_closing_is_the_opening_when_there_is_no_opbd():
 
 
 def test_balances_written_after_the_entries_still_count():
-    data = statement_xml(entry("5.00") + balance("CLBD", "105.00"), header=balance("OPBD", "100.00"))
+    data = statement_xml(
+        entry("5.00") + balance("CLBD", "105.00"), header=balance("OPBD", "100.00")
+    )
     (statement,) = Camt053Parser().parse(data).statements
-    assert (statement.opening_balance, statement.closing_balance) == (Decimal("100.00"), Decimal("105.00"))
+    assert (statement.opening_balance, statement.closing_balance) == (
+        Decimal("100.00"),
+        Decimal("105.00"),
+    )
 
 
 def test_a_balance_in_another_currency_is_a_warning():
@@ -336,17 +410,24 @@ def test_other_account_id_and_currency_from_the_entries():
 
 
 def test_currency_from_the_balances_when_no_account_currency_nor_entries():
-    data = statement_xml("", account="<Id><IBAN>GB33BUKB20201555555555</IBAN></Id>",
-                         header=balance("OPBD", "5442.09000", ccy="RON"))
+    data = statement_xml(
+        "",
+        account="<Id><IBAN>GB33BUKB20201555555555</IBAN></Id>",
+        header=balance("OPBD", "5442.09000", ccy="RON"),
+    )
     assert Camt053Parser().parse(data).statements[0].currency == "RON"
 
 
 def test_several_statements_in_one_file():
     one = statement_xml(entry("1.00"), statement_id="A")
-    two_statements = one.replace(b"</Stmt>", b"</Stmt><Stmt><Id>B</Id>"
-                                 + f"<Acct>{OWN_ACCOUNT}</Acct>".encode()
-                                 + entry("2.00", "DBIT").encode() + entry("3.00").encode()
-                                 + b"</Stmt>")
+    two_statements = one.replace(
+        b"</Stmt>",
+        b"</Stmt><Stmt><Id>B</Id>"
+        + f"<Acct>{OWN_ACCOUNT}</Acct>".encode()
+        + entry("2.00", "DBIT").encode()
+        + entry("3.00").encode()
+        + b"</Stmt>",
+    )
     statements = Camt053Parser().parse(two_statements).statements
     assert [s.statement_id for s in statements] == ["A", "B"]
     assert [len(s.lines) for s in statements] == [1, 2]
@@ -361,8 +442,11 @@ def test_duplicate_entry_references_are_reported():
 
 
 def test_a_document_without_statements_has_no_content():
-    data = statement_xml("").replace(b"<Stmt><Id>S-1</Id>", b"").replace(
-        f"<Acct>{OWN_ACCOUNT}</Acct></Stmt>".encode(), b"")
+    data = (
+        statement_xml("")
+        .replace(b"<Stmt><Id>S-1</Id>", b"")
+        .replace(f"<Acct>{OWN_ACCOUNT}</Acct></Stmt>".encode(), b"")
+    )
     assert b"<Stmt>" not in data
     assert parse_error(data).code is ParseErrorCode.NO_CONTENT
 
@@ -370,8 +454,10 @@ def test_a_document_without_statements_has_no_content():
 # ---------------------------------------------------------------- versions and message kinds
 
 
-@pytest.mark.parametrize("version", ["camt.053.001.02", "camt.053.001.04", "camt.053.001.10",
-                                     "camt.053.001.13", "camt.053.001.99"])
+@pytest.mark.parametrize(
+    "version",
+    ["camt.053.001.02", "camt.053.001.04", "camt.053.001.10", "camt.053.001.13", "camt.053.001.99"],
+)
 def test_any_version_of_the_schema_is_read(version):
     line = only_line(statement_xml(entry("7.00"), version=version))
     assert line.amount == Decimal("7.00")
@@ -383,14 +469,19 @@ def test_a_prefixed_namespace_and_no_namespace_are_read():
     prefixed = prefixed.replace("<c:?xml", "<?xml")
     assert only_line(prefixed.encode()).amount == Decimal("7.00")
     bare = statement_xml(entry("8.00")).replace(
-        b' xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"', b"")
+        b' xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"', b""
+    )
     assert only_line(bare).amount == Decimal("8.00")
     assert any("namespace" in warning for warning in Camt053Parser().parse(bare).warnings)
 
 
 def test_camt052_reports_are_read_by_the_statement_parser():
-    data = statement_xml(entry(), version="camt.052.001.08").replace(
-        b"BkToCstmrStmt", b"BkToCstmrAcctRpt").replace(b"<Stmt>", b"<Rpt>").replace(b"</Stmt>", b"</Rpt>")
+    data = (
+        statement_xml(entry(), version="camt.052.001.08")
+        .replace(b"BkToCstmrStmt", b"BkToCstmrAcctRpt")
+        .replace(b"<Stmt>", b"<Rpt>")
+        .replace(b"</Stmt>", b"</Rpt>")
+    )
     assert Camt053Parser().sniff(data) and not Camt054Parser().sniff(data)
     (report,) = Camt053Parser().parse(data).statements
     assert report.format == "camt.052" and len(report.lines) == 1
@@ -403,7 +494,9 @@ def test_camt054_notifications_and_the_wrong_parser():
     assert notification.format == "camt.054" and notification.opening_balance is None
     assert notification.lines[0].amount == Decimal("-3.00")
     assert parse_error(data, Camt053Parser()).code is ParseErrorCode.UNKNOWN_FORMAT
-    assert parse_error(statement_xml(entry()), Camt054Parser()).code is ParseErrorCode.UNKNOWN_FORMAT
+    assert (
+        parse_error(statement_xml(entry()), Camt054Parser()).code is ParseErrorCode.UNKNOWN_FORMAT
+    )
 
 
 def test_sniff_tells_the_messages_apart_and_never_both():

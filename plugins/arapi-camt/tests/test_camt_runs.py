@@ -21,21 +21,28 @@ XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
 
 def entry(number: int, amount: str = "10.00", direction: str = "CRDT", inner: str = "") -> str:
-    return (f'<Ntry><NtryRef>{number}</NtryRef><Amt Ccy="EUR">{amount}</Amt>'
-            f"<CdtDbtInd>{direction}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>{inner}"
-            f"<NtryDtls><TxDtls><Refs><EndToEndId>E2E-{number}</EndToEndId></Refs>"
-            f"<RltdPties><Dbtr><Pty><Nm>Payer {number}</Nm></Pty></Dbtr></RltdPties>"
-            f"<RmtInf><Ustrd>Invoice {number}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>")
+    return (
+        f'<Ntry><NtryRef>{number}</NtryRef><Amt Ccy="EUR">{amount}</Amt>'
+        f"<CdtDbtInd>{direction}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>{inner}"
+        f"<NtryDtls><TxDtls><Refs><EndToEndId>E2E-{number}</EndToEndId></Refs>"
+        f"<RltdPties><Dbtr><Pty><Nm>Payer {number}</Nm></Pty></Dbtr></RltdPties>"
+        f"<RmtInf><Ustrd>Invoice {number}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+    )
 
 
 def statement(body: str, statement_id: str = "S-1") -> str:
-    return (f"<Stmt><Id>{statement_id}</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id>"
-            f"<Ccy>EUR</Ccy></Acct>{body}</Stmt>")
+    return (
+        f"<Stmt><Id>{statement_id}</Id><Acct><Id><IBAN>FR7630006000011234567890189</IBAN></Id>"
+        f"<Ccy>EUR</Ccy></Acct>{body}</Stmt>"
+    )
 
 
 def document(*statements: str, declaration: str = XML_DECLARATION) -> bytes:
-    text = (f'{declaration}\n<Document xmlns="{NS}"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId></GrpHdr>'
-            + "".join(statements) + "</BkToCstmrStmt></Document>")
+    text = (
+        f'{declaration}\n<Document xmlns="{NS}"><BkToCstmrStmt><GrpHdr><MsgId>M</MsgId></GrpHdr>'
+        + "".join(statements)
+        + "</BkToCstmrStmt></Document>"
+    )
     return text.encode("utf-8")
 
 
@@ -62,12 +69,18 @@ def test_chunked_read_equals_streamed_read(request, threaded):
     chunked = read_in_chunks(data, ACCEPTED)
     assert chunked == streamed(data)
     assert [len(s.lines) for s in chunked.statements] == [9, 4]
-    assert [line.end_to_end_id for line in chunked.statements[0].lines] == [f"E2E-{n}" for n in range(1, 10)]
+    assert [line.end_to_end_id for line in chunked.statements[0].lines] == [
+        f"E2E-{n}" for n in range(1, 10)
+    ]
 
 
 def test_a_prefixed_namespace_is_chunked_too(small_chunks):
     plain = document(statement(entries(5))).decode()
-    data = re.sub(r"<(/?)(?=[A-Z])", r"<\1c:", plain).replace(f'xmlns="{NS}"', f'xmlns:c="{NS}"').encode()
+    data = (
+        re.sub(r"<(/?)(?=[A-Z])", r"<\1c:", plain)
+        .replace(f'xmlns="{NS}"', f'xmlns:c="{NS}"')
+        .encode()
+    )
     assert b"<c:Ntry>" in data and b"<Ntry>" not in data
     chunked = read_in_chunks(data, ACCEPTED)
     assert len(chunked.statements[0].lines) == 5
@@ -77,20 +90,24 @@ def test_a_prefixed_namespace_is_chunked_too(small_chunks):
 TRICKY = {
     # fake tags inside a comment, CDATA or PI of an entry: the chunk counts or parses wrong
     "comment inside an entry": entry(1, inner="<!-- </Ntry>\n<Ntry> -->") + entry(2),
-    "CDATA inside an entry": entry(1, inner="<AddtlNtryInf><![CDATA[ </Ntry> <Ntry> ]]></AddtlNtryInf>")
+    "CDATA inside an entry": entry(
+        1, inner="<AddtlNtryInf><![CDATA[ </Ntry> <Ntry> ]]></AddtlNtryInf>"
+    )
     + entry(2),
     "processing instruction": entry(1, inner="<?x </Ntry><Ntry>?>") + entry(2),
     # a whole fake entry in a comment between two real ones: its marker is never reached
     "entry in a comment": entry(1) + "<!-- " + entry(9) + " -->" + entry(2),
     # comments between entries split the runs; still chunked, still the same
     "comment between entries": entry(1) + "<!-- x -->" + entry(2) + entry(3),
-    "entry with an attribute": '<Ntry xml:lang="fr">' + entry(1)[len("<Ntry>"):] + entry(2),
+    "entry with an attribute": '<Ntry xml:lang="fr">' + entry(1)[len("<Ntry>") :] + entry(2),
     "whitespace in an end tag": entry(1).replace("</Ntry>", "</Ntry >") + entry(2),
-    "entry from another namespace": entry(1).replace("<Ntry>", '<Ntry xmlns="urn:other">') + entry(2),
+    "entry from another namespace": entry(1).replace("<Ntry>", '<Ntry xmlns="urn:other">')
+    + entry(2),
     # namespace declarations inside a run: its chunks keep the document's default namespace
     "an element in no namespace": '<Ntry><Amt Ccy="EUR">5.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
     '<AddtlNtryInf xmlns="">not ours</AddtlNtryInf></Ntry>' + entry(2),
-    "an element of another namespace": entry(1, inner='<x:Note xmlns:x="urn:x">n</x:Note>') + entry(2),
+    "an element of another namespace": entry(1, inner='<x:Note xmlns:x="urn:x">n</x:Note>')
+    + entry(2),
     # the document writes our own marker: met twice, so the chunked read gives up
     "a forged run marker": entry(1) + f'<run xmlns="{runs.MARKER_NAMESPACE}" n="0"/>' + entry(2),
 }
@@ -110,7 +127,9 @@ def test_entries_come_without_namespace_unless_the_run_declares_one():
         assert found == prefix
         assert {ntry.tag for ntry in parsed} == {prefix + "Ntry"}
     data = document(statement(TRICKY["an element in no namespace"]))
-    assert read_in_chunks(data, ACCEPTED).statements[0].lines[0].remittance is None  # not camt's element
+    assert (
+        read_in_chunks(data, ACCEPTED).statements[0].lines[0].remittance is None
+    )  # not camt's element
 
 
 def test_the_camt_namespace_under_a_second_prefix_keeps_the_namespace(small_chunks):
@@ -118,12 +137,20 @@ def test_the_camt_namespace_under_a_second_prefix_keeps_the_namespace(small_chun
     data = document(statement(body)).replace(b"<Document ", f'<Document xmlns:c="{NS}" '.encode())
     chunked = read_in_chunks(data, ACCEPTED)
     assert chunked == streamed(data)
-    assert [line.amount for line in chunked.statements[0].lines] == [Decimal("-10.00"), Decimal("10.00")]
+    assert [line.amount for line in chunked.statements[0].lines] == [
+        Decimal("-10.00"),
+        Decimal("10.00"),
+    ]
 
 
 def test_comment_and_cdata_tricks_fall_back_instead_of_guessing(small_chunks):
-    for name in ("comment inside an entry", "CDATA inside an entry", "processing instruction",
-                 "entry in a comment", "a forged run marker"):
+    for name in (
+        "comment inside an entry",
+        "CDATA inside an entry",
+        "processing instruction",
+        "entry in a comment",
+        "a forged run marker",
+    ):
         with pytest.raises(runs.FallBack):
             read_in_chunks(document(statement(TRICKY[name])), ACCEPTED)
 
@@ -136,19 +163,28 @@ def test_entries_outside_a_statement_are_ignored_as_when_streamed(small_chunks):
 
 
 def test_a_latin1_document_is_streamed_and_reads_the_same():
-    data = document(statement(entry(1).replace("Payer 1", "Société Générale")),
-                    declaration='<?xml version="1.0" encoding="ISO-8859-1"?>').decode().encode("latin-1")
+    data = (
+        document(
+            statement(entry(1).replace("Payer 1", "Société Générale")),
+            declaration='<?xml version="1.0" encoding="ISO-8859-1"?>',
+        )
+        .decode()
+        .encode("latin-1")
+    )
     with pytest.raises(runs.FallBack):
         read_in_chunks(data, ACCEPTED)
     (line,) = read_document(data, ACCEPTED).statements[0].lines
     assert line.counterparty_name == "Société Générale"
 
 
-@pytest.mark.parametrize("broken", [
-    entry(1) + entry(2).replace("</Ntry>", ""),  # an entry that never ends
-    entry(1) + "<Ntry>" + entry(2) + "</Ntry>",  # nested entries
-    entry(1).replace('Ccy="EUR">10.00', 'Ccy="EUR">ten'),  # a bad amount
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        entry(1) + entry(2).replace("</Ntry>", ""),  # an entry that never ends
+        entry(1) + "<Ntry>" + entry(2) + "</Ntry>",  # nested entries
+        entry(1).replace('Ccy="EUR">10.00', 'Ccy="EUR">ten'),  # a bad amount
+    ],
+)
 def test_broken_documents_give_the_streamed_error(small_chunks, broken):
     data = document(statement(broken + entry(3)))
     with pytest.raises(ParseError) as chunked:
@@ -158,8 +194,12 @@ def test_broken_documents_give_the_streamed_error(small_chunks, broken):
     assert (chunked.value.code, chunked.value.message) == (plain.value.code, plain.value.message)
 
 
-CORPUS = [path for folder in ("camt053", "camt054") for path in corpus_files(folder)
-          if path.endswith(".xml")]
+CORPUS = [
+    path
+    for folder in ("camt053", "camt054")
+    for path in corpus_files(folder)
+    if path.endswith(".xml")
+]
 
 
 @pytest.mark.corpus
@@ -191,7 +231,12 @@ def test_most_corpus_files_are_chunked():
 # (benign: the runs are only split), and pieces that make cutting by bytes go wrong or break the
 # document. Whatever the mix, the default read must equal the streamed one.
 _BENIGN = ["ENTRY"] * 6 + ["\n  ", "<!-- note -->", "<?pi x?>", "<AddtlStmtInf>x</AddtlStmtInf>"]
-_HOSTILE = ["<!-- </Ntry><Ntry> -->", "<Ntry>", "</Ntry>", f'<run xmlns="{runs.MARKER_NAMESPACE}" n="0"/>']
+_HOSTILE = [
+    "<!-- </Ntry><Ntry> -->",
+    "<Ntry>",
+    "</Ntry>",
+    f'<run xmlns="{runs.MARKER_NAMESPACE}" n="0"/>',
+]
 
 
 @st.composite
@@ -200,14 +245,18 @@ def _statement_pieces(draw) -> list[list[str]]:
     return draw(st.lists(st.lists(st.sampled_from(choices), max_size=12), min_size=1, max_size=3))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(_statement_pieces(), st.integers(1, 3))
 def test_any_mix_of_pieces_reads_as_when_streamed(monkeypatch, statements, chunk_entries):
     monkeypatch.setattr(runs, "CHUNK_ENTRIES", chunk_entries)
     monkeypatch.setattr(runs, "THREADED_FROM_CHUNKS", 2)
     counter = iter(range(1, 1000))
-    bodies = ["".join(entry(next(counter)) if piece == "ENTRY" else piece for piece in pieces)
-              for pieces in statements]
+    bodies = [
+        "".join(entry(next(counter)) if piece == "ENTRY" else piece for piece in pieces)
+        for pieces in statements
+    ]
     data = document(*(statement(body, statement_id=f"S-{n}") for n, body in enumerate(bodies)))
     try:
         expected = streamed(data)

@@ -106,8 +106,10 @@ def test_names_libxml2_lets_through_do_not_escape_as_other_errors():
 
 
 def test_other_iso20022_messages_and_other_xml_are_not_camt():
-    pain = (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">'
-            b"<CstmrCdtTrfInitn><GrpHdr><MsgId>P</MsgId></GrpHdr></CstmrCdtTrfInitn></Document>")
+    pain = (
+        b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">'
+        b"<CstmrCdtTrfInitn><GrpHdr><MsgId>P</MsgId></GrpHdr></CstmrCdtTrfInitn></Document>"
+    )
     assert code_of(pain) is ParseErrorCode.UNKNOWN_FORMAT
     assert code_of(b"<html><body>hello</body></html>") is ParseErrorCode.UNKNOWN_FORMAT
     # entries hidden somewhere else than under a statement are not read as statements

@@ -27,8 +27,12 @@ class InvoiceImportInput:
 
 @strawberry.type
 class InvoiceImportPayload:
-    duplicate: bool = strawberry.field(description="True when this file was imported before: nothing was written.")
-    invoices: list[Invoice] = strawberry.field(description="Created or already known invoices of the file.")
+    duplicate: bool = strawberry.field(
+        description="True when this file was imported before: nothing was written."
+    )
+    invoices: list[Invoice] = strawberry.field(
+        description="Created or already known invoices of the file."
+    )
     warnings: list[str]
     user_errors: list[UserError]
 
@@ -42,7 +46,9 @@ def _with_invoices(s, viewer, result):
 
 @strawberry.type
 class ImportMutation:
-    @strawberry.mutation(description="Upload an invoice file (multipart; send an x-apollo-operation-name header).")
+    @strawberry.mutation(
+        description="Upload an invoice file (multipart; send an x-apollo-operation-name header)."
+    )
     async def invoice_import(self, info: Info, input: InvoiceImportInput) -> InvoiceImportPayload:
         require(info, Permission.IMPORT)
         data = await input.file.read()
@@ -50,20 +56,32 @@ class ImportMutation:
 
         def write(s, viewer):
             return import_invoices(
-                s, viewer, info.context.plugins, data,
-                filename=getattr(input.file, "filename", None), fmt=input.format, max_bytes=settings.max_upload_bytes,
+                s,
+                viewer,
+                info.context.plugins,
+                data,
+                filename=getattr(input.file, "filename", None),
+                fmt=input.format,
+                max_bytes=settings.max_upload_bytes,
             )
 
         outcome, errors = await mutate(info, Permission.IMPORT, write, _with_invoices)
         if errors:
-            return InvoiceImportPayload(duplicate=False, invoices=[], warnings=[], user_errors=errors)
+            return InvoiceImportPayload(
+                duplicate=False, invoices=[], warnings=[], user_errors=errors
+            )
         result, invoices = outcome
         return InvoiceImportPayload(
-            duplicate=result.duplicate, invoices=invoices, warnings=list(result.warnings), user_errors=[]
+            duplicate=result.duplicate,
+            invoices=invoices,
+            warnings=list(result.warnings),
+            user_errors=[],
         )
 
 
-@strawberry.type(description="An invoice source (an ERP connector plugin) and where its next sync starts.")
+@strawberry.type(
+    description="An invoice source (an ERP connector plugin) and where its next sync starts."
+)
 class InvoiceSource:
     name: str = strawberry.field(description="What invoiceSourceSync takes.")
     label: str

@@ -107,7 +107,9 @@ def _with_reversals(by_parent: dict[int, list]) -> dict[int, list]:
 
 def allocations_by_payment(info: Info) -> DataLoader:
     def fetch(session, viewer, keys):
-        grouped = _with_reversals(allocation_repo.for_payments(session, viewer.organization_id, keys))
+        grouped = _with_reversals(
+            allocation_repo.for_payments(session, viewer.organization_id, keys)
+        )
         return [grouped.get(k, []) for k in keys]
 
     return _loader(info, "allocations_by_payment", fetch)
@@ -115,7 +117,9 @@ def allocations_by_payment(info: Info) -> DataLoader:
 
 def allocations_by_invoice(info: Info) -> DataLoader:
     def fetch(session, viewer, keys):
-        grouped = _with_reversals(allocation_repo.for_invoices(session, viewer.organization_id, keys))
+        grouped = _with_reversals(
+            allocation_repo.for_invoices(session, viewer.organization_id, keys)
+        )
         return [grouped.get(k, []) for k in keys]
 
     return _loader(info, "allocations_by_invoice", fetch)

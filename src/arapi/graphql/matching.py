@@ -37,7 +37,9 @@ ALL_STATUSES = tuple(status.value for status in ProposalStatus)
 
 @strawberry.type(description="Part of a proposal: what it would settle on one invoice.")
 class ProposalLine:
-    amount: Money = strawberry.field(description="Cash applied (negative for a credit note it offsets).")
+    amount: Money = strawberry.field(
+        description="Cash applied (negative for a credit note it offsets)."
+    )
     discount: Money
     write_off: Money
     invoice_pk: strawberry.Private[int]
@@ -47,16 +49,24 @@ class ProposalLine:
         return await loaders.invoices(info).load(self.invoice_pk)
 
 
-@strawberry.type(description="One way to apply a payment, with the engine's confidence and its reasons.")
+@strawberry.type(
+    description="One way to apply a payment, with the engine's confidence and its reasons."
+)
 class MatchProposal:
     id: strawberry.ID
     rank: int
     confidence: Decimal = strawberry.field(description='From "0.0000" to "1.0000".')
     status: ProposalStatus
-    rules: list[str] = strawberry.field(description="The rules that fired, e.g. RF_REFERENCE, AMOUNT_EXACT.")
-    explanation: str = strawberry.field(description="The same in words, with the differences tolerated.")
+    rules: list[str] = strawberry.field(
+        description="The rules that fired, e.g. RF_REFERENCE, AMOUNT_EXACT."
+    )
+    explanation: str = strawberry.field(
+        description="The same in words, with the differences tolerated."
+    )
     lines: list[ProposalLine]
-    unapplied_amount: Money = strawberry.field(description="What the proposal leaves unapplied (an overpayment).")
+    unapplied_amount: Money = strawberry.field(
+        description="What the proposal leaves unapplied (an overpayment)."
+    )
     decided_by: str | None
     created_at: datetime
     customer_pk: strawberry.Private[int | None]
@@ -87,10 +97,16 @@ class MatchProposal:
 
     @strawberry.field
     async def customer(self, info: Info) -> Customer | None:
-        return None if self.customer_pk is None else await loaders.customers(info).load(self.customer_pk)
+        return (
+            None
+            if self.customer_pk is None
+            else await loaders.customers(info).load(self.customer_pk)
+        )
 
 
-async def payment_proposals(info: Info, payment: Payment, statuses: tuple[str, ...]) -> list[MatchProposal]:
+async def payment_proposals(
+    info: Info, payment: Payment, statuses: tuple[str, ...]
+) -> list[MatchProposal]:
     require(info, Permission.READ_ALL)
     rows = await loaders.proposals(info, statuses).load(payment.pk)
     return [MatchProposal.from_model(r, payment.amount.currency) for r in rows]
@@ -99,19 +115,30 @@ async def payment_proposals(info: Info, payment: Payment, statuses: tuple[str, .
 @strawberry.type
 class MatchingQuery:
     @strawberry.field(description="Payments whose proposals wait for a person, oldest first.")
-    async def payments_for_review(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Payment]:
+    async def payments_for_review(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Payment]:
         viewer = require(info, Permission.READ_ALL)
         page = page_request(info, first, after)
 
         def fetch(s):
             ids, more = repo.payments_waiting_for_review(
-                s, viewer.organization_id, limit=page.size, after=page.after[0] if page.after else None
+                s,
+                viewer.organization_id,
+                limit=page.size,
+                after=page.after[0] if page.after else None,
             )
             rows = payment_repo.get_rows(s, viewer.organization_id, ids)
             return [rows[i] for i in ids if i in rows], more
 
         rows, has_more = await read(info, fetch)
-        return build_connection(rows, page, key_of=lambda r: (r.payment.id,), to_node=Payment.from_row, has_more=has_more)
+        return build_connection(
+            rows,
+            page,
+            key_of=lambda r: (r.payment.id,),
+            to_node=Payment.from_row,
+            has_more=has_more,
+        )
 
 
 @strawberry.input
@@ -171,7 +198,9 @@ def _present_payment(s, viewer, payment) -> Payment:
 
 @strawberry.type
 class MatchingMutation:
-    @strawberry.mutation(description="Run cash application: one payment, one statement's payments, or every unapplied one.")
+    @strawberry.mutation(
+        description="Run cash application: one payment, one statement's payments, or every unapplied one."
+    )
     async def match_run(self, info: Info, input: MatchRunInput) -> MatchRunPayload:
         settings = info.context.settings
 
@@ -179,35 +208,65 @@ class MatchingMutation:
             payment = pk_of(input.payment_id, "Payment", "paymentId")
             statement = pk_of(input.statement_id, "BankStatement", "statementId")
             return service.run(
-                s, viewer, payment_ids=None if payment is None else [payment], statement_id=statement,
+                s,
+                viewer,
+                payment_ids=None if payment is None else [payment],
+                statement_id=statement,
                 config=service.config_from(settings.auto_apply_confidence),
             )
 
         def present(s, viewer, summary):
-            rows = payment_repo.get_rows(s, viewer.organization_id, summary.applied + summary.review)
-            return summary, [Payment.from_row(rows[i]) for i in summary.applied], [Payment.from_row(rows[i]) for i in summary.review]
+            rows = payment_repo.get_rows(
+                s, viewer.organization_id, summary.applied + summary.review
+            )
+            return (
+                summary,
+                [Payment.from_row(rows[i]) for i in summary.applied],
+                [Payment.from_row(rows[i]) for i in summary.review],
+            )
 
         outcome, errors = await mutate(info, Permission.MATCH, write, present)
         if errors:
-            return MatchRunPayload(examined=0, applied=[], waiting_for_review=[], unmatched=0, returns_reversed=0, user_errors=errors)
+            return MatchRunPayload(
+                examined=0,
+                applied=[],
+                waiting_for_review=[],
+                unmatched=0,
+                returns_reversed=0,
+                user_errors=errors,
+            )
         summary, applied, review = outcome
         return MatchRunPayload(
-            examined=summary.examined, applied=applied, waiting_for_review=review, unmatched=len(summary.unmatched),
-            returns_reversed=summary.returns_reversed, user_errors=[],
+            examined=summary.examined,
+            applied=applied,
+            waiting_for_review=review,
+            unmatched=len(summary.unmatched),
+            returns_reversed=summary.returns_reversed,
+            user_errors=[],
         )
 
-    @strawberry.mutation(description="Apply a proposal; the payer's IBAN and name are learned for the customer.")
-    async def match_proposal_confirm(self, info: Info, input: MatchProposalConfirmInput) -> MatchProposalConfirmPayload:
+    @strawberry.mutation(
+        description="Apply a proposal; the payer's IBAN and name are learned for the customer."
+    )
+    async def match_proposal_confirm(
+        self, info: Info, input: MatchProposalConfirmInput
+    ) -> MatchProposalConfirmPayload:
         def write(s, viewer):
-            return service.confirm(s, viewer, pk_of(input.proposal_id, "MatchProposal", "proposalId"))
+            return service.confirm(
+                s, viewer, pk_of(input.proposal_id, "MatchProposal", "proposalId")
+            )
 
         node, errors = await mutate(info, Permission.MATCH, write, _present_payment)
         return MatchProposalConfirmPayload(payment=node, user_errors=errors)
 
     @strawberry.mutation
-    async def match_proposal_reject(self, info: Info, input: MatchProposalRejectInput) -> MatchProposalRejectPayload:
+    async def match_proposal_reject(
+        self, info: Info, input: MatchProposalRejectInput
+    ) -> MatchProposalRejectPayload:
         def write(s, viewer):
-            return service.reject(s, viewer, pk_of(input.proposal_id, "MatchProposal", "proposalId"), input.reason)
+            return service.reject(
+                s, viewer, pk_of(input.proposal_id, "MatchProposal", "proposalId"), input.reason
+            )
 
         def present(s, viewer, row):
             payment = payment_repo.get_row(s, viewer.organization_id, row.payment_id).payment
@@ -216,10 +275,14 @@ class MatchingMutation:
         node, errors = await mutate(info, Permission.MATCH, write, present)
         return MatchProposalRejectPayload(proposal=node, user_errors=errors)
 
-    @strawberry.mutation(description="Reverse what the engine applied on a payment (reversing rows; nothing is deleted).")
+    @strawberry.mutation(
+        description="Reverse what the engine applied on a payment (reversing rows; nothing is deleted)."
+    )
     async def match_undo(self, info: Info, input: MatchUndoInput) -> MatchUndoPayload:
         def write(s, viewer):
-            return service.undo(s, viewer, pk_of(input.payment_id, "Payment", "paymentId"), input.reason)
+            return service.undo(
+                s, viewer, pk_of(input.payment_id, "Payment", "paymentId"), input.reason
+            )
 
         node, errors = await mutate(info, Permission.MATCH, write, _present_payment)
         return MatchUndoPayload(payment=node, user_errors=errors)

@@ -514,6 +514,9 @@ class Mutation:
             )
 
         node, errors = await mutate(
-            info, Permission.WRITE_LEDGER, write, lambda s, v, schedule: schedule_nodes(s, [schedule])[0]
+            info,
+            Permission.WRITE_LEDGER,
+            write,
+            lambda s, v, schedule: schedule_nodes(s, [schedule])[0],
         )
         return ScheduleCreatePayload(schedule=node, user_errors=errors)

@@ -88,9 +88,7 @@ class SourceSyncResult:
         )
 
 
-def source_for(
-    plugins: PluginHost, name: str, viewer: Viewer, settings: Settings
-) -> InvoiceSource:
+def source_for(plugins: PluginHost, name: str, viewer: Viewer, settings: Settings) -> InvoiceSource:
     """The source called ``name``, if the installation enables it for the viewer's organization."""
     viewer.require(Permission.IMPORT)
     sources = plugins.invoice_sources()

@@ -359,7 +359,9 @@ def _record_statement(
     currency = _currency(st) if st.currency or st.lines else None
     account_key = _account_key(st)
     currencies = [_currency(st, line) for line in st.lines]
-    minors = [(_minor(line.amount, cur), cur) for line, cur in zip(st.lines, currencies, strict=True)]
+    minors = [
+        (_minor(line.amount, cur), cur) for line, cur in zip(st.lines, currencies, strict=True)
+    ]
     keys = line_keys(st.lines)
     known = repo.existing_keys(session, org, account_key, keys)
     credit = sum(m for m, _ in minors if m > 0)

@@ -66,7 +66,9 @@ def fee_tolerance(open_sum: int, config: MatchConfig) -> int:
 
 def _ordered(items: list[tuple[OpenItem, int]]) -> list[tuple[OpenItem, int]]:
     # Credit notes first (they add to what can be spent), then oldest due first.
-    return sorted(items, key=lambda pair: (pair[0].kind != CREDIT_NOTE, pair[0].due_date, pair[0].invoice_id))
+    return sorted(
+        items, key=lambda pair: (pair[0].kind != CREDIT_NOTE, pair[0].due_date, pair[0].invoice_id)
+    )
 
 
 def allocate(
@@ -91,7 +93,9 @@ def allocate(
     if open_sum <= 0:
         return None
     if amount_minor == open_sum:
-        lines = tuple(ProposalLine(item.invoice_id, o) for (item, _), o in zip(ordered, opens, strict=True))
+        lines = tuple(
+            ProposalLine(item.invoice_id, o) for (item, _), o in zip(ordered, opens, strict=True)
+        )
         return Allocation(Fit.EXACT, lines, 0)
 
     if amount_minor < open_sum:
@@ -110,7 +114,9 @@ def allocate(
             return Allocation(Fit.LATE_DISCOUNT, partial.lines, 0)
         return partial
 
-    lines = tuple(ProposalLine(item.invoice_id, o) for (item, _), o in zip(ordered, opens, strict=True))
+    lines = tuple(
+        ProposalLine(item.invoice_id, o) for (item, _), o in zip(ordered, opens, strict=True)
+    )
     excess = amount_minor - open_sum
     return Allocation(Fit.OVERPAID, lines, excess)
 
@@ -136,7 +142,9 @@ def _with_discount(
     # Absorb the rounding gap on the last discounted line so the cash adds up.
     last = max(i for i, d in enumerate(discounts) if d > 0)
     line = lines[last]
-    lines[last] = ProposalLine(line.invoice_id, line.amount_minor - gap, discount_minor=line.discount_minor + gap)
+    lines[last] = ProposalLine(
+        line.invoice_id, line.amount_minor - gap, discount_minor=line.discount_minor + gap
+    )
     return Allocation(Fit.DISCOUNT, tuple(lines), 0)
 
 
@@ -155,7 +163,9 @@ def _with_fees(ordered: list[tuple[OpenItem, int]], opens: list[int], shortfall:
     return Allocation(Fit.FEES, tuple(lines), 0)
 
 
-def _partial(ordered: list[tuple[OpenItem, int]], opens: list[int], amount_minor: int) -> Allocation | None:
+def _partial(
+    ordered: list[tuple[OpenItem, int]], opens: list[int], amount_minor: int
+) -> Allocation | None:
     remaining = amount_minor + sum(-o for o in opens if o < 0)
     lines: list[ProposalLine] = []
     for (item, _), open_minor in zip(ordered, opens, strict=True):
@@ -205,8 +215,13 @@ def subset_sums(
         if max_size <= small_done:
             return solutions, True
     found, complete = _depth_first(
-        pairs, low, high, max_size=max_size, max_visits=max_visits,
-        max_solutions=max_solutions - len(solutions), min_size=max(min_size, small_done + 1),
+        pairs,
+        low,
+        high,
+        max_size=max_size,
+        max_visits=max_visits,
+        max_solutions=max_solutions - len(solutions),
+        min_size=max(min_size, small_done + 1),
     )
     return solutions + found, complete
 

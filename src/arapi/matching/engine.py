@@ -196,7 +196,9 @@ class MatchingEngine:
         self._tail: dict[int, str] = {}
         self._customer_items: dict[int, list[OpenItem]] = defaultdict(list)
         items = [
-            item if item.currency.isupper() else replace(item, currency=item.currency.strip().upper())
+            item
+            if item.currency.isupper()
+            else replace(item, currency=item.currency.strip().upper())
             for item in open_items
         ]
         self._compact: dict[int, str] = {}
@@ -213,9 +215,13 @@ class MatchingEngine:
             self._compact[item.invoice_id] = keys.compact
             if len(keys.tail) >= _MIN_TAIL_DIGITS:
                 self._tail[item.invoice_id] = keys.tail
-        self._payers = PayerIndex(customers, max_token_customers=self.config.name_token_max_customers)
+        self._payers = PayerIndex(
+            customers, max_token_customers=self.config.name_token_max_customers
+        )
         self._direct_debits: dict[str, tuple[int, ...]] = {
-            key.strip(): tuple(ids) for key, ids in (direct_debits or {}).items() if key and key.strip()
+            key.strip(): tuple(ids)
+            for key, ids in (direct_debits or {}).items()
+            if key and key.strip()
         }
         self._books: dict[int, CustomerBook] = {}
         self._names: dict[str, dict[int, int]] = {}
@@ -248,7 +254,7 @@ class MatchingEngine:
         return self._proposals(ctx)
 
     def decide(self, proposals: list[Proposal]) -> Decision:
-        """"auto" when the best proposal is sure enough and clearly ahead of the
+        """ "auto" when the best proposal is sure enough and clearly ahead of the
         best proposal for other invoices, "review" when there is something to
         look at, "none" otherwise."""
         if not proposals or proposals[0].confidence_bp < self.config.min_proposal_bp:
@@ -260,7 +266,10 @@ class MatchingEngine:
             if other.invoice_ids == top.invoice_ids:
                 continue
             # The runner-up's doubt must be clearly larger than the top's.
-            if doubt(other.confidence_bp) * 100 < doubt(top.confidence_bp) * self.config.runner_up_doubt_ratio_pct:
+            if (
+                doubt(other.confidence_bp) * 100
+                < doubt(top.confidence_bp) * self.config.runner_up_doubt_ratio_pct
+            ):
                 return "review"
             break
         return "auto"
@@ -302,7 +311,10 @@ class MatchingEngine:
         if not usable:
             return None
         allocation = allocate(
-            [(self._items[iid], self._open[iid]) for iid in usable], line.amount_minor, line.received_on, self.config
+            [(self._items[iid], self._open[iid]) for iid in usable],
+            line.amount_minor,
+            line.received_on,
+            self.config,
         )
         if allocation is None:
             return None
@@ -310,7 +322,11 @@ class MatchingEngine:
         notes = []
         for iid in usable:
             item = self._items[iid]
-            how = "RF creditor reference" if found[iid] == Rule.REF_RF else "end-to-end id of our direct debit"
+            how = (
+                "RF creditor reference"
+                if found[iid] == Rule.REF_RF
+                else "end-to-end id of our direct debit"
+            )
             notes.append(f"invoice {item.number} identified by its {how} (certain)")
         notes.append(self._fit_note(allocation, usable, line.currency))
         customer = self._items[usable[0]].customer_id
@@ -323,7 +339,9 @@ class MatchingEngine:
         if line.creditor_reference:
             reference = rf.normalize(line.creditor_reference)
             # A valid RF not printed by us may wrap one of our invoice numbers.
-            texts.append(rf.base_of(reference) if rf.is_valid(reference) else line.creditor_reference)
+            texts.append(
+                rf.base_of(reference) if rf.is_valid(reference) else line.creditor_reference
+            )
         return [text for text in texts if text]
 
     def _reference_hits(self, ctx: _Line) -> None:
@@ -333,7 +351,9 @@ class MatchingEngine:
         refs = self._refs
         minimum = self.config.min_global_reference_length
 
-        def record(ids: tuple[int, ...] | list[int], rule: Rule, bonus: int, what: str, source: str) -> None:
+        def record(
+            ids: tuple[int, ...] | list[int], rule: Rule, bonus: int, what: str, source: str
+        ) -> None:
             usable = [iid for iid in ids if self._usable(iid, line)]
             # Typo neighbours are many by nature; amount and payer sort them out.
             shared = len(usable) > 1 and rule != Rule.REF_NUMBER_TYPO
@@ -353,7 +373,13 @@ class MatchingEngine:
         for key in keys.compacts:
             if len(key) < minimum:
                 continue
-            record(refs.payref(key), Rule.REF_PAYMENT_REFERENCE, 0, "named by its payment reference", key)
+            record(
+                refs.payref(key),
+                Rule.REF_PAYMENT_REFERENCE,
+                0,
+                "named by its payment reference",
+                key,
+            )
             found = refs.compact(key)
             if found:
                 plain, clashing = self._split_by_prefix(found, written_as.get(key, {key}))
@@ -366,13 +392,25 @@ class MatchingEngine:
             if len(key) >= minimum and (found := refs.digits(key)):
                 bonus = LONG_DIGITS_BONUS if len(key) >= LONG_DIGITS else 0
                 plain, clashing = self._split_by_prefix(found, windows)
-                record(plain, Rule.REF_NUMBER_DIGITS, bonus, f"named in the remittance by its digits {key}", key)
+                record(
+                    plain,
+                    Rule.REF_NUMBER_DIGITS,
+                    bonus,
+                    f"named in the remittance by its digits {key}",
+                    key,
+                )
                 record(clashing, Rule.REF_NUMBER_PREFIX_CLASH, 0, _CLASH_NOTE, key)
         for key, windows in keys.loose.items():
             if len(key) - key.count(".") >= minimum and (found := refs.loose(key)):
                 plain, clashing = self._split_by_prefix(found, windows)
                 source = min(digits_of(window) for window in windows)
-                record(plain, Rule.REF_NUMBER_LOOSE, 0, "named in the remittance without leading zeros", source)
+                record(
+                    plain,
+                    Rule.REF_NUMBER_LOOSE,
+                    0,
+                    "named in the remittance without leading zeros",
+                    source,
+                )
                 record(clashing, Rule.REF_NUMBER_PREFIX_CLASH, 0, _CLASH_NOTE, source)
         if self._explained(line, hits):
             return
@@ -380,8 +418,16 @@ class MatchingEngine:
         # customers, unless that invoice also has exactly the amount paid.
         for key in keys.compacts:
             if len(key) < minimum:
-                fitting = [iid for iid in refs.short(key) if self._open.get(iid) == line.amount_minor]
-                record(fitting, Rule.REF_NUMBER_SHORT_AMOUNT, 0, "named by its short number, with its exact amount", key)
+                fitting = [
+                    iid for iid in refs.short(key) if self._open.get(iid) == line.amount_minor
+                ]
+                record(
+                    fitting,
+                    Rule.REF_NUMBER_SHORT_AMOUNT,
+                    0,
+                    "named by its short number, with its exact amount",
+                    key,
+                )
         # The named invoices do not account for the amount: maybe a reference
         # was mistyped, possibly into the number of another invoice.
         fixed = [t for t in (lookalike_fixed(text) for text in ctx.texts) if t]
@@ -389,25 +435,47 @@ class MatchingEngine:
             alt = text_keys(*fixed)
             for key in alt.compacts - keys.compacts:
                 if len(key) >= minimum:
-                    record(refs.compact(key), Rule.REF_NUMBER_TYPO, 0, f"named as {key} once look-alike letters are read as digits", digits_of(key))
+                    record(
+                        refs.compact(key),
+                        Rule.REF_NUMBER_TYPO,
+                        0,
+                        f"named as {key} once look-alike letters are read as digits",
+                        digits_of(key),
+                    )
             for key in alt.digits.keys() - keys.digits.keys():
                 if len(key) >= minimum:
-                    record(refs.digits(key), Rule.REF_NUMBER_TYPO, 0, f"named by its digits {key} once look-alike letters are read as digits", key)
+                    record(
+                        refs.digits(key),
+                        Rule.REF_NUMBER_TYPO,
+                        0,
+                        f"named by its digits {key} once look-alike letters are read as digits",
+                        key,
+                    )
         payer_roots = set(self._payer_roots(ctx.payer))
 
         def worth_a_look(iid: int) -> bool:
             # Dense numbering gives every key many neighbours: only those of
             # the payer, or of the right amount, are worth a look.
-            return self._usable(iid, line) and (self._root_of(iid) in payer_roots or self._fits_alone(iid, line))
+            return self._usable(iid, line) and (
+                self._root_of(iid) in payer_roots or self._fits_alone(iid, line)
+            )
 
         for key in keys.digits:
             if not refs.fuzzy_candidate(key):
                 continue
             typo_ids = refs.one_typo(key, worth_a_look)
             if typo_ids:
-                record(typo_ids, Rule.REF_NUMBER_TYPO, 0, f"one character away from {key} in the remittance", key)
+                record(
+                    typo_ids,
+                    Rule.REF_NUMBER_TYPO,
+                    0,
+                    f"one character away from {key} in the remittance",
+                    key,
+                )
 
-    def _split_by_prefix(self, ids: tuple[int, ...], windows: set[str]) -> tuple[list[int], list[int]]:
+    def _split_by_prefix(
+        self, ids: tuple[int, ...], windows: set[str]
+    ) -> tuple[list[int], list[int]]:
         """Separate invoices whose number the text writes with another of our
         prefixes ("FA-2025-004245" against invoice 2025004245): same digits,
         but the text names a different number."""
@@ -420,7 +488,8 @@ class MatchingEngine:
             # A shorter form of our number ("2025004245" for FA-2025-004245) is
             # fine; another number of one of our shapes is not.
             clash = any(
-                window != own and not own.endswith(window) and self._refs.has_shape(window) for window in windows
+                window != own and not own.endswith(window) and self._refs.has_shape(window)
+                for window in windows
             )
             (clashing if clash else plain).append(iid)
         return plain, clashing
@@ -433,7 +502,9 @@ class MatchingEngine:
         for iid in hits:
             totals[self._root_of(iid)] += self._open[iid]
         for total in totals.values():
-            if total >= line.amount_minor and total - line.amount_minor <= fee_tolerance(total, self.config):
+            if total >= line.amount_minor and total - line.amount_minor <= fee_tolerance(
+                total, self.config
+            ):
                 return True
         return False
 
@@ -447,7 +518,10 @@ class MatchingEngine:
         if open_minor - amount <= fee_tolerance(open_minor, self.config):
             return True
         discount = discount_for(self._items[iid], line.received_on, self.config)
-        return bool(discount) and abs(open_minor - discount - amount) <= self.config.discount_tolerance_minor
+        return (
+            bool(discount)
+            and abs(open_minor - discount - amount) <= self.config.discount_tolerance_minor
+        )
 
     def _customer_hits(self, ctx: _Line, roots: Iterable[int]) -> None:
         """Inside identified customers only: a short invoice number written in
@@ -456,10 +530,16 @@ class MatchingEngine:
         across all invoices, telling among one customer's."""
         roots = list(roots)
         root_set = set(roots)
-        short = [key for key in ctx.keys.compacts if len(key) < self.config.min_global_reference_length]
+        short = [
+            key for key in ctx.keys.compacts if len(key) < self.config.min_global_reference_length
+        ]
         for key in short:
             for iid in self._refs.short(key):
-                if iid not in ctx.hits and self._usable(iid, ctx.line) and self._root_of(iid) in root_set:
+                if (
+                    iid not in ctx.hits
+                    and self._usable(iid, ctx.line)
+                    and self._root_of(iid) in root_set
+                ):
                     ctx.hits[iid] = _Hit(
                         POINTS[Rule.REF_NUMBER_SHORT],
                         Rule.REF_NUMBER_SHORT,
@@ -467,7 +547,9 @@ class MatchingEngine:
                         key,
                     )
         # The trailing group of a number already recognised is not a second reference.
-        taken = {self._tail.get(iid) for iid, hit in ctx.hits.items() if hit.rule != Rule.REF_NUMBER_TYPO}
+        taken = {
+            self._tail.get(iid) for iid, hit in ctx.hits.items() if hit.rule != Rule.REF_NUMBER_TYPO
+        }
         numbers = [n for n in ctx.keys.numbers if len(n) >= _MIN_TAIL_DIGITS and n not in taken]
         if not numbers:
             return
@@ -479,7 +561,9 @@ class MatchingEngine:
                         known = ctx.hits.get(iid)
                         # A typo neighbour of another written number is not named;
                         # its own trailing group written out names it.
-                        if (known is None or known.rule == Rule.REF_NUMBER_TYPO) and self._usable(iid, ctx.line):
+                        if (known is None or known.rule == Rule.REF_NUMBER_TYPO) and self._usable(
+                            iid, ctx.line
+                        ):
                             ctx.hits[iid] = _Hit(
                                 max(POINTS[Rule.REF_NUMBER_TAIL], known.points if known else 0),
                                 Rule.REF_NUMBER_TAIL,
@@ -495,7 +579,9 @@ class MatchingEngine:
             # The account already says who pays: the name only has to agree
             # with that customer's group, no need to search every name.
             among = {member for cid in iban_customers for member in self._payers.family(cid)}
-            names = self._payers.name_scores(line.payer_name, self.config.name_min_score, among=among)
+            names = self._payers.name_scores(
+                line.payer_name, self.config.name_min_score, among=among
+            )
         else:
             name_key = line.payer_name or ""
             names = self._names.get(name_key)
@@ -505,7 +591,9 @@ class MatchingEngine:
                     self._names.clear()
                 self._names[name_key] = names
         strong = {
-            self._payers.root(cid) for cid, score in names.items() if score >= self.config.name_strong_score
+            self._payers.root(cid)
+            for cid, score in names.items()
+            if score >= self.config.name_strong_score
         }
         return _Payer(iban_customers, {self._payers.root(c) for c in iban_customers}, names, strong)
 
@@ -571,7 +659,11 @@ class MatchingEngine:
         hits = ctx.hits
         payer_roots = self._payer_roots(ctx.payer)
         strong_roots = sorted(
-            {self._root_of(iid) for iid, hit in hits.items() if hit.points >= POINTS[Rule.REF_NUMBER_LOOSE]}
+            {
+                self._root_of(iid)
+                for iid, hit in hits.items()
+                if hit.points >= POINTS[Rule.REF_NUMBER_LOOSE]
+            }
         )
         search_roots = list(dict.fromkeys(payer_roots + strong_roots))
         self._customer_hits(ctx, search_roots)
@@ -579,10 +671,17 @@ class MatchingEngine:
         # is so far ahead that no reading by amount alone could come close,
         # the searches among the customer's other items are skipped.
         scored: list[_Scored] = []
-        if any(hit.points >= _QUICK_REFERENCE_POINTS and self._fits_alone(iid, ctx.line) for iid, hit in hits.items()):
+        if any(
+            hit.points >= _QUICK_REFERENCE_POINTS and self._fits_alone(iid, ctx.line)
+            for iid, hit in hits.items()
+        ):
             self._add_named_candidates(ctx)
             named_elsewhere = self._named_elsewhere(ctx)
-            scored = [r for r in (self._score(ctx, c, named_elsewhere) for c in ctx.candidates.values()) if r]
+            scored = [
+                r
+                for r in (self._score(ctx, c, named_elsewhere) for c in ctx.candidates.values())
+                if r
+            ]
             best = max(scored, key=lambda item: item.points, default=None)
             if (
                 best is not None
@@ -604,7 +703,11 @@ class MatchingEngine:
                     scored.append(result)
 
         best = max(scored, key=lambda item: item.points, default=None)
-        if best is None or best.points < self._auto_points or best.allocation.fit not in _SETTLING_FITS:
+        if (
+            best is None
+            or best.points < self._auto_points
+            or best.allocation.fit not in _SETTLING_FITS
+        ):
             # Dearer searches: subsets of named invoices, a named invoice plus
             # others, subsets of an identified customer's open items.
             before = set(ctx.candidates)
@@ -658,7 +761,14 @@ class MatchingEngine:
         self._penalise_superseded(scored)
         # Equal evidence: people pay what falls due around the payment date.
         day = ctx.line.received_on.toordinal()
-        scored.sort(key=lambda item: (-item.points, -item.allocation_minor, self._due_distance(item.ids, day), item.ids))
+        scored.sort(
+            key=lambda item: (
+                -item.points,
+                -item.allocation_minor,
+                self._due_distance(item.ids, day),
+                item.ids,
+            )
+        )
         proposals: list[Proposal] = []
         seen: set[tuple[int, ...]] = set()
         floor = points_for(self.config.min_proposal_bp)
@@ -681,14 +791,19 @@ class MatchingEngine:
         full = [
             set(item.ids)
             for item in scored
-            if len(item.ids) > 1 and Rule.SET_ALL_NAMED in item.rules and item.allocation.fit == Fit.EXACT
+            if len(item.ids) > 1
+            and Rule.SET_ALL_NAMED in item.rules
+            and item.allocation.fit == Fit.EXACT
         ]
         if not full:
             return
         for item in scored:
-            if item.allocation.fit in (Fit.OVERPAID, Fit.PARTIAL, Fit.LATE_DISCOUNT, Fit.FEES) and any(
-                set(item.ids) < ids for ids in full
-            ):
+            if item.allocation.fit in (
+                Fit.OVERPAID,
+                Fit.PARTIAL,
+                Fit.LATE_DISCOUNT,
+                Fit.FEES,
+            ) and any(set(item.ids) < ids for ids in full):
                 item.points += POINTS[Rule.SUPERSEDED]
                 item.rules.append(Rule.SUPERSEDED)
                 item.notes.append("named invoices together account for the whole amount")
@@ -719,7 +834,9 @@ class MatchingEngine:
         for customer_id in self._payers.family(root):
             book = self._book(customer_id)
             exact = book.by_amount.get(amount, ())
-            singles += [iid for iid in exact if self._usable(iid, line) and self._plausible(iid, line)]
+            singles += [
+                iid for iid in exact if self._usable(iid, line) and self._plausible(iid, line)
+            ]
             near = [
                 iid
                 for iid in book.in_range(amount + 1, amount + cfg.fee_tolerance_minor)
@@ -730,7 +847,11 @@ class MatchingEngine:
                 for iid in book.by_discounted.get(expected, ()):
                     if discount_for(self._items[iid], line.received_on, cfg):
                         near.append(iid)
-            near = [iid for iid in dict.fromkeys(near) if self._usable(iid, line) and self._plausible(iid, line)]
+            near = [
+                iid
+                for iid in dict.fromkeys(near)
+                if self._usable(iid, line) and self._plausible(iid, line)
+            ]
             # Many items a little above the amount explain nothing: keep the
             # fee and discount readings only when they are few.
             if len(near) <= _MAX_NEAR_SINGLES:
@@ -758,7 +879,9 @@ class MatchingEngine:
             ctx.add(_Candidate(frozenset(solution), subset=True, subset_unique=False))
         return bool(solutions)
 
-    def _pool(self, ctx: _Line, root: int, ceiling: int, exclude: int | None = None) -> list[tuple[int, int]]:
+    def _pool(
+        self, ctx: _Line, root: int, ceiling: int, exclude: int | None = None
+    ) -> list[tuple[int, int]]:
         """(item, open) of a customer group for subset sums: positive, at most
         ``ceiling``, plausible by date, due nearest to the payment first."""
         cfg = self.config
@@ -798,7 +921,11 @@ class MatchingEngine:
         )
         unique = complete and len(solutions) == 1
         for solution in solutions:
-            ctx.add(_Candidate(frozenset(solution) | frozenset(credit_notes), subset=True, subset_unique=unique))
+            ctx.add(
+                _Candidate(
+                    frozenset(solution) | frozenset(credit_notes), subset=True, subset_unique=unique
+                )
+            )
 
     def _named_plus_others(self, ctx: _Line, root: int, iid: int) -> None:
         """A payment larger than the named invoice may also pay others of the customer."""
@@ -852,11 +979,15 @@ class MatchingEngine:
         credits: list[int] = []
         for customer_id in self._payers.family(root):
             credits += [
-                iid for iid in self._book(customer_id).credit_notes if self._open[iid] < 0 and self._usable(iid, line)
+                iid
+                for iid in self._book(customer_id).credit_notes
+                if self._open[iid] < 0 and self._usable(iid, line)
             ]
         return credits[:_MAX_CREDIT_NOTES]
 
-    def _score(self, ctx: _Line, candidate: _Candidate, named_elsewhere: set[int]) -> _Scored | None:
+    def _score(
+        self, ctx: _Line, candidate: _Candidate, named_elsewhere: set[int]
+    ) -> _Scored | None:
         line = ctx.line
         hits = ctx.hits
         ids = tuple(sorted(candidate.ids))
@@ -913,7 +1044,10 @@ class MatchingEngine:
             notes.append(f"the remittance names {ctx.unknown_numbers[0]}, which is no open invoice")
 
         payer = max(
-            (self._payer_points(ctx, cid) for cid in dict.fromkeys(self._items[iid].customer_id for iid in ids)),
+            (
+                self._payer_points(ctx, cid)
+                for cid in dict.fromkeys(self._items[iid].customer_id for iid in ids)
+            ),
             key=lambda score: score.points + score.objection,
         )
         payer_points = payer.points
@@ -924,7 +1058,9 @@ class MatchingEngine:
                 # A clear reference and the right amount: someone else paid for
                 # the customer (a factor, a sister company), which is no objection.
                 rules.append(Rule.PAYER_THIRD_PARTY)
-                notes.append(f"{payer.objection_note}: a third party paying, the reference and amount being clear")
+                notes.append(
+                    f"{payer.objection_note}: a third party paying, the reference and amount being clear"
+                )
             else:
                 payer_points += payer.objection
                 rules.append(Rule.PAYER_OTHER_CUSTOMER)
@@ -961,7 +1097,12 @@ class MatchingEngine:
         customers = {self._items[iid].customer_id for iid in ids}
         customer = self._items[ids[0]].customer_id if len(customers) == 1 else self._root_of(ids[0])
         return self._proposal(
-            customer, scored.allocation, confidence_bp(scored.points), scored.rules, notes, ctx.line.currency
+            customer,
+            scored.allocation,
+            confidence_bp(scored.points),
+            scored.rules,
+            notes,
+            ctx.line.currency,
         )
 
     # ------------------------------------------------------------ helpers
@@ -981,7 +1122,9 @@ class MatchingEngine:
             fees = sum(line.writeoff_minor for line in allocation.lines)
             return f"amount is {numbers} less {_money(fees, currency)}, within the bank-fee tolerance (written off)"
         if allocation.fit in (Fit.PARTIAL, Fit.LATE_DISCOUNT):
-            still = sum(self._open[iid] for iid in ids) - sum(line.amount_minor for line in lines.values())
+            still = sum(self._open[iid] for iid in ids) - sum(
+                line.amount_minor for line in lines.values()
+            )
             if allocation.fit == Fit.LATE_DISCOUNT:
                 return (
                     f"amount is {numbers} less its early-payment discount, but paid after the discount "

@@ -148,14 +148,19 @@ class Dataset:
 def make_iban(rng: random.Random, country: str) -> str:
     """A random IBAN with correct mod-97 check digits."""
     layout = _BBAN[country]
-    bban = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") if c == "a" else str(rng.randrange(10)) for c in layout)
+    bban = "".join(
+        rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") if c == "a" else str(rng.randrange(10))
+        for c in layout
+    )
     numeric = "".join(str(int(ch, 36)) for ch in bban + country + "00")
     check = 98 - int(numeric) % 97
     return f"{country}{check:02d}{bban}"
 
 
 def _fold_upper(text: str) -> str:
-    table = str.maketrans("ÀÂÄÁÉÈÊËÎÏÍÔÖÓÙÛÜÚÇÑàâäáéèêëîïíôöóùûüúçñß", "AAAAEEEEIIIOOOUUUUCNaaaaeeeeiiiooouuuucns")
+    table = str.maketrans(
+        "ÀÂÄÁÉÈÊËÎÏÍÔÖÓÙÛÜÚÇÑàâäáéèêëîïíôöóùûüúçñß", "AAAAEEEEIIIOOOUUUUCNaaaaeeeeiiiooouuuucns"
+    )
     return text.translate(table).upper()
 
 
@@ -202,11 +207,21 @@ class _Generator:
         rng = self.rng
         surname = rng.choice(_SURNAMES)
         if country == "DE":
-            base = rng.choice([f"{surname} {rng.choice(_SECTORS_DE)}", f"{surname} & {rng.choice(_SURNAMES)}",
-                               f"{rng.choice(_ACRONYM_PARTS).title()}{rng.choice(_SECTORS_DE).lower()}"])
+            base = rng.choice(
+                [
+                    f"{surname} {rng.choice(_SECTORS_DE)}",
+                    f"{surname} & {rng.choice(_SURNAMES)}",
+                    f"{rng.choice(_ACRONYM_PARTS).title()}{rng.choice(_SECTORS_DE).lower()}",
+                ]
+            )
         elif country in ("GB", "NL"):
-            base = rng.choice([f"{surname} {rng.choice(_SECTORS_EN)}", f"{surname} and {rng.choice(_SURNAMES)}",
-                               f"{rng.choice(_ACRONYM_PARTS).title()}{rng.choice(_ACRONYM_PARTS).lower()} {rng.choice(_SECTORS_EN)}"])
+            base = rng.choice(
+                [
+                    f"{surname} {rng.choice(_SECTORS_EN)}",
+                    f"{surname} and {rng.choice(_SURNAMES)}",
+                    f"{rng.choice(_ACRONYM_PARTS).title()}{rng.choice(_ACRONYM_PARTS).lower()} {rng.choice(_SECTORS_EN)}",
+                ]
+            )
         else:
             sector = rng.choice(_SECTORS_FR)
             pattern = rng.randrange(8)
@@ -243,7 +258,9 @@ class _Generator:
         rng = self.rng
         cid = 1
         while len(self.customers) < self.n_customers:
-            country = rng.choices([c for c, _ in _COUNTRY_WEIGHTS], [w for _, w in _COUNTRY_WEIGHTS])[0]
+            country = rng.choices(
+                [c for c, _ in _COUNTRY_WEIGHTS], [w for _, w in _COUNTRY_WEIGHTS]
+            )[0]
             group = rng.random() < 0.06 and len(self.customers) + 3 < self.n_customers
             name = self.company_name(country)
             parent = self._customer(cid, name, country, None)
@@ -282,11 +299,18 @@ class _Generator:
         rng = self.rng
         candidates = [
             _Series("fa", rng.randint(1, 500), lambda n, d: f"FA-{d.year}-{n:06d}", True),
-            _Series("inv", rng.randint(1, 500), lambda n, d: f"INV/{d.year % 100:02d}/{n:04d}", True),
+            _Series(
+                "inv", rng.randint(1, 500), lambda n, d: f"INV/{d.year % 100:02d}/{n:04d}", True
+            ),
             _Series("num", rng.randint(1, 500), lambda n, d: f"{d.year}{n:06d}", True),
             _Series("f", rng.randint(100000, 200000), lambda n, d: f"F{n:06d}", False),
             _Series("re", rng.randint(1, 5000), lambda n, d: f"RE-{n:07d}", True),
-            _Series("fac", rng.randint(1, 50), lambda n, d: f"FAC{d.year % 100:02d}{d.month:02d}-{n:05d}", False),
+            _Series(
+                "fac",
+                rng.randint(1, 50),
+                lambda n, d: f"FAC{d.year % 100:02d}{d.month:02d}-{n:05d}",
+                False,
+            ),
         ]
         rng.shuffle(candidates)
         self.series = candidates[: rng.randint(3, 5)]
@@ -296,7 +320,9 @@ class _Generator:
         weights = [c.weight for c in self.customers]
         # Invoices are issued in date order per series; paid ones (not open)
         # leave gaps in the numbering.
-        dates = sorted(TODAY - timedelta(days=int(rng.expovariate(1 / 70))) for _ in range(self.n_invoices))
+        dates = sorted(
+            TODAY - timedelta(days=int(rng.expovariate(1 / 70))) for _ in range(self.n_invoices)
+        )
         chosen = rng.choices(self.customers, weights, k=self.n_invoices)
         series_weights = [rng.randint(1, 6) for _ in self.series]
         iid = 1
@@ -334,7 +360,9 @@ class _Generator:
             for k in range(1, 40):
                 self.future_numbers.append((series, series.counter + k))
 
-    def _invoice(self, iid: int, customer: _Customer, number: str, issue_date: date, prints_rf: bool) -> OpenItem:
+    def _invoice(
+        self, iid: int, customer: _Customer, number: str, issue_date: date, prints_rf: bool
+    ) -> OpenItem:
         rng = self.rng
         if customer.recurring_amount and rng.random() < 0.7:
             total = customer.recurring_amount
@@ -368,7 +396,9 @@ class _Generator:
 
     # ------------------------------------------------------------ bank lines
 
-    def pick_item(self, predicate: Callable[[OpenItem], bool] | None = None, tries: int = 200) -> OpenItem | None:
+    def pick_item(
+        self, predicate: Callable[[OpenItem], bool] | None = None, tries: int = 200
+    ) -> OpenItem | None:
         rng = self.rng
         for _ in range(tries):
             item = rng.choice(self.items)
@@ -387,10 +417,13 @@ class _Generator:
         return [
             c
             for c in self.customers[max(0, root - 1) : root + 4]
-            if c.customer_id != customer.customer_id and (c.customer_id == root or c.parent_id == root)
+            if c.customer_id != customer.customer_id
+            and (c.customer_id == root or c.parent_id == root)
         ]
 
-    def payer_fields(self, customer: _Customer, *, known_iban_share: float = 0.78) -> tuple[str | None, str | None]:
+    def payer_fields(
+        self, customer: _Customer, *, known_iban_share: float = 0.78
+    ) -> tuple[str | None, str | None]:
         rng = self.rng
         roll = rng.random()
         if roll < known_iban_share:
@@ -438,7 +471,8 @@ class _Generator:
             payer_iban=payer[1],
             remittance=remittance,
             creditor_reference=creditor_reference,
-            end_to_end_id=end_to_end_id or ("NOTPROVIDED" if self.rng.random() < 0.5 else _random_ref(self.rng)),
+            end_to_end_id=end_to_end_id
+            or ("NOTPROVIDED" if self.rng.random() < 0.5 else _random_ref(self.rng)),
         )
 
     def make_lines(self) -> tuple[list[BankLine], dict[int, Label]]:
@@ -489,7 +523,9 @@ class _Generator:
         if item is None:
             return None
         self._take(item)
-        return self._simple(item, _render(self.rng, item.number, "exact")), [(item.invoice_id, item.open_minor)]
+        return self._simple(item, _render(self.rng, item.number, "exact")), [
+            (item.invoice_id, item.open_minor)
+        ]
 
     def _line_rf_reference(self):
         item = self.pick_item(lambda i: i.payment_reference is not None)
@@ -499,12 +535,23 @@ class _Generator:
         customer = self.customer(item.customer_id)
         payer = self.payer_fields(customer)
         if self.rng.random() < 0.7:
-            line = self.line(item.open_minor, item.currency, self.received_on(item), payer, None,
-                             creditor_reference=item.payment_reference)
+            line = self.line(
+                item.open_minor,
+                item.currency,
+                self.received_on(item),
+                payer,
+                None,
+                creditor_reference=item.payment_reference,
+            )
         else:
             printed = rf.format_printed(item.payment_reference or "")
-            line = self.line(item.open_minor, item.currency, self.received_on(item), payer,
-                             _remittance(self.rng, [printed], payer[0]))
+            line = self.line(
+                item.open_minor,
+                item.currency,
+                self.received_on(item),
+                payer,
+                _remittance(self.rng, [printed], payer[0]),
+            )
         return line, [(item.invoice_id, item.open_minor)]
 
     def _line_reformatted_reference(self):
@@ -513,7 +560,9 @@ class _Generator:
             return None
         self._take(item)
         style = self.rng.choice(["separators", "no_prefix", "no_zeros", "lower", "glued"])
-        return self._simple(item, _render(self.rng, item.number, style)), [(item.invoice_id, item.open_minor)]
+        return self._simple(item, _render(self.rng, item.number, style)), [
+            (item.invoice_id, item.open_minor)
+        ]
 
     def _line_typo_reference(self):
         item = self.pick_item()
@@ -539,7 +588,9 @@ class _Generator:
         pool = [
             i
             for i in self.items_by_customer[first.customer_id]
-            if i.invoice_id not in self.used and i.currency == first.currency and i.invoice_id != first.invoice_id
+            if i.invoice_id not in self.used
+            and i.currency == first.currency
+            and i.invoice_id != first.invoice_id
             and (i.open_minor > 0 or i.kind == CREDIT_NOTE)
         ]
         invoices = [i for i in pool if i.kind != CREDIT_NOTE]
@@ -557,10 +608,14 @@ class _Generator:
         chosen.sort(key=lambda i: i.number)
         style = rng.random()
         if style < 0.55:
-            refs = [_render(rng, i.number, rng.choice(["exact", "exact", "separators"])) for i in chosen]
+            refs = [
+                _render(rng, i.number, rng.choice(["exact", "exact", "separators"])) for i in chosen
+            ]
         elif style < 0.8:
             # "FA-2025-000123/124/130": later numbers by their last digits only.
-            refs = [_render(rng, chosen[0].number, "exact")] + [_tail_of(i.number) for i in chosen[1:]]
+            refs = [_render(rng, chosen[0].number, "exact")] + [
+                _tail_of(i.number) for i in chosen[1:]
+            ]
         else:
             refs = []  # "FACTURES MARS": the amount and the payer must do
         customer = self.customer(first.customer_id)
@@ -575,7 +630,11 @@ class _Generator:
         if item is None:
             return None
         self._take(item)
-        share = self.rng.choice([0.25, 0.3, 0.5, 0.5, 0.6, 0.75]) if self.rng.random() < 0.6 else self.rng.uniform(0.1, 0.9)
+        share = (
+            self.rng.choice([0.25, 0.3, 0.5, 0.5, 0.6, 0.75])
+            if self.rng.random() < 0.6
+            else self.rng.uniform(0.1, 0.9)
+        )
         amount = max(100, int(item.open_minor * share) // 100 * 100)
         if amount >= item.open_minor:
             amount = item.open_minor // 2
@@ -603,12 +662,20 @@ class _Generator:
         discount = (item.total_minor * item.discount_bp + 5000) // 10000
         amount = item.open_minor - discount
         if late:
-            received = item.issue_date + timedelta(days=item.discount_days + self.rng.randint(4, 40))
+            received = item.issue_date + timedelta(
+                days=item.discount_days + self.rng.randint(4, 40)
+            )
         else:
             received = item.issue_date + timedelta(days=self.rng.randint(1, item.discount_days))
         rendered = _render(self.rng, item.number, self.rng.choice(["exact", "separators"]))
-        text = f"{rendered} ESCOMPTE {item.discount_bp // 100}%" if self.rng.random() < 0.3 else rendered
-        return self._simple(item, text, amount=amount, received=received), [(item.invoice_id, amount)]
+        text = (
+            f"{rendered} ESCOMPTE {item.discount_bp // 100}%"
+            if self.rng.random() < 0.3
+            else rendered
+        )
+        return self._simple(item, text, amount=amount, received=received), [
+            (item.invoice_id, amount)
+        ]
 
     def _line_discount_taken(self):
         return self._discounted(late=False)
@@ -633,7 +700,9 @@ class _Generator:
         if amount == item.open_minor:
             amount += 100
         rendered = _render(rng, item.number, rng.choice(["exact", "separators"]))
-        return self._simple(item, rendered, amount=amount), [(item.invoice_id, min(amount, item.open_minor))]
+        return self._simple(item, rendered, amount=amount), [
+            (item.invoice_id, min(amount, item.open_minor))
+        ]
 
     def _line_third_party_payer(self):
         rng = self.rng
@@ -648,7 +717,9 @@ class _Generator:
             payer = self.payer_fields(relative)
         else:
             payer = (rng.choice(_FACTORS), make_iban(rng, "FR"))
-        rendered = _render(rng, item.number, rng.choice(["exact", "exact", "separators", "no_prefix"]))
+        rendered = _render(
+            rng, item.number, rng.choice(["exact", "exact", "separators", "no_prefix"])
+        )
         return self._simple(item, rendered, payer=payer), [(item.invoice_id, item.open_minor)]
 
     def _line_no_reference(self):
@@ -659,8 +730,21 @@ class _Generator:
         self._take(item)
         customer = self.customer(item.customer_id)
         payer = self.payer_fields(customer, known_iban_share=0.85)
-        text = rng.choice([None, "", "VIREMENT", "PAIEMENT", "REGLEMENT FACTURE", "VIR SEPA", "FACTURE DU MOIS",
-                           f"VIR {payer[0] or ''}".strip(), "PAYMENT", "ZAHLUNG", "MERCI"])
+        text = rng.choice(
+            [
+                None,
+                "",
+                "VIREMENT",
+                "PAIEMENT",
+                "REGLEMENT FACTURE",
+                "VIR SEPA",
+                "FACTURE DU MOIS",
+                f"VIR {payer[0] or ''}".strip(),
+                "PAYMENT",
+                "ZAHLUNG",
+                "MERCI",
+            ]
+        )
         line = self.line(item.open_minor, item.currency, self.received_on(item), payer, text)
         return line, [(item.invoice_id, item.open_minor)]
 
@@ -671,9 +755,15 @@ class _Generator:
             return None
         chosen = [item]
         if rng.random() < 0.3:
-            others = [i for i in self.items_by_customer[item.customer_id]
-                      if i.invoice_id not in self.used and i.invoice_id != item.invoice_id and i.open_minor > 0
-                      and i.currency == "EUR" and i.kind != CREDIT_NOTE]
+            others = [
+                i
+                for i in self.items_by_customer[item.customer_id]
+                if i.invoice_id not in self.used
+                and i.invoice_id != item.invoice_id
+                and i.open_minor > 0
+                and i.currency == "EUR"
+                and i.kind != CREDIT_NOTE
+            ]
             chosen += others[:2]
         for i in chosen:
             self._take(i)
@@ -682,8 +772,14 @@ class _Generator:
         customer = self.customer(item.customer_id)
         payer = self.payer_fields(customer)
         total = sum(i.open_minor for i in chosen)
-        line = self.line(total, "EUR", item.due_date, payer, f"PRLV SEPA {_fold_upper(customer.name)[:30]}",
-                         end_to_end_id=e2e)
+        line = self.line(
+            total,
+            "EUR",
+            item.due_date,
+            payer,
+            f"PRLV SEPA {_fold_upper(customer.name)[:30]}",
+            end_to_end_id=e2e,
+        )
         return line, [(i.invoice_id, i.open_minor) for i in chosen]
 
     def _line_overpayment(self):
@@ -693,7 +789,9 @@ class _Generator:
         self._take(item)
         extra = self.rng.choice([100, 1000, 5000, item.open_minor])
         rendered = _render(self.rng, item.number, self.rng.choice(["exact", "separators"]))
-        return self._simple(item, rendered, amount=item.open_minor + extra), [(item.invoice_id, item.open_minor)]
+        return self._simple(item, rendered, amount=item.open_minor + extra), [
+            (item.invoice_id, item.open_minor)
+        ]
 
     def _line_unknown_invoice(self):
         rng = self.rng
@@ -702,8 +800,16 @@ class _Generator:
         received = TODAY + timedelta(days=rng.randint(-5, 5))
         number = series.render(counter, received)
         payer = self.payer_fields(customer)
-        amount = customer.recurring_amount if customer.recurring_amount and rng.random() < 0.5 else _amount(rng)
-        text = _remittance(rng, [_render(rng, number, "exact")], payer[0]) if rng.random() < 0.8 else "ACOMPTE COMMANDE"
+        amount = (
+            customer.recurring_amount
+            if customer.recurring_amount and rng.random() < 0.5
+            else _amount(rng)
+        )
+        text = (
+            _remittance(rng, [_render(rng, number, "exact")], payer[0])
+            if rng.random() < 0.8
+            else "ACOMPTE COMMANDE"
+        )
         line = self.line(amount, "EUR", received, payer, text)
         return line, []
 
@@ -784,9 +890,15 @@ def _typo(rng: random.Random, number: str) -> str:
     kind = rng.choice(["substitute", "substitute", "swap", "drop", "insert", "letter"])
     i = rng.choice(positions)
     if kind == "substitute":
-        return number[:i] + rng.choice([d for d in "0123456789" if d != number[i]]) + number[i + 1 :]
+        return (
+            number[:i] + rng.choice([d for d in "0123456789" if d != number[i]]) + number[i + 1 :]
+        )
     if kind == "swap":
-        pairs = [p for p in positions if p + 1 < len(number) and number[p + 1].isdigit() and number[p] != number[p + 1]]
+        pairs = [
+            p
+            for p in positions
+            if p + 1 < len(number) and number[p + 1].isdigit() and number[p] != number[p + 1]
+        ]
         if pairs:
             p = rng.choice(pairs)
             return number[:p] + number[p + 1] + number[p] + number[p + 2 :]
@@ -823,7 +935,11 @@ def _bank_name(rng: random.Random, name: str) -> str:
     elif roll < 0.25:
         text = "STE " + text
     elif roll < 0.32:
-        text = text.replace(" et ", " & ").replace("Transports", "TRANSP").replace("Distribution", "DISTRIB")
+        text = (
+            text.replace(" et ", " & ")
+            .replace("Transports", "TRANSP")
+            .replace("Distribution", "DISTRIB")
+        )
     elif roll < 0.38:
         words = text.split()
         if len(words) > 2:
@@ -842,19 +958,28 @@ def _bank_name(rng: random.Random, name: str) -> str:
 
 
 def _random_ref(rng: random.Random) -> str:
-    return "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(rng.randint(10, 16)))
+    return "".join(
+        rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(rng.randint(10, 16))
+    )
 
 
 _NOISE_WORDS = ["CDE", "COMMANDE", "BC", "PO", "CLIENT", "CPTE", "DOSSIER", "LOT", "CONTRAT"]
 
 
 def _remittance(
-    rng: random.Random, refs: list[str], payer_name: str | None, *, long_text: bool = False, multi: bool = False
+    rng: random.Random,
+    refs: list[str],
+    payer_name: str | None,
+    *,
+    long_text: bool = False,
+    multi: bool = False,
 ) -> str:
     """Remittance text in the shapes banks and accounting software produce."""
     joined = _join_refs(rng, refs)
     if multi and not refs:
-        return rng.choice(["FACTURES MARS", "REGLEMENT RELEVE", "PAIEMENT FACTURES", "VIR GROUPE", "SETTLEMENT"])
+        return rng.choice(
+            ["FACTURES MARS", "REGLEMENT RELEVE", "PAIEMENT FACTURES", "VIR GROUPE", "SETTLEMENT"]
+        )
     if not long_text:
         shape = rng.randrange(10)
         date_text = (TODAY - timedelta(days=rng.randint(0, 90))).strftime("%d/%m/%Y")
@@ -869,7 +994,9 @@ def _remittance(
         if shape == 4:
             return f"/ROC/{joined}"
         if shape == 5:
-            return f"FACTURE {joined}" + (" ET " + "SUIVANTES" if multi and rng.random() < 0.2 else "")
+            return f"FACTURE {joined}" + (
+                " ET " + "SUIVANTES" if multi and rng.random() < 0.2 else ""
+            )
         if shape == 6:
             return f"Rechnung {joined} vom {date_text}"
         if shape == 7:
@@ -878,7 +1005,9 @@ def _remittance(
             return f"FACTURES {joined}" if multi else f"REGLT {joined}"
         return f"{joined} {rng.choice(['MERCI', 'SOLDE', 'REGLEMENT'])}"
     pieces = [
-        rng.choice(["VIR SEPA RECU", "VIREMENT RECU", "VIR INST", "SEPA CREDIT TRANSFER", "VIR SEPA"]),
+        rng.choice(
+            ["VIR SEPA RECU", "VIREMENT RECU", "VIR INST", "SEPA CREDIT TRANSFER", "VIR SEPA"]
+        ),
         f"/DE {(payer_name or 'INCONNU')[:35]}",
         f"/MOTIF {rng.choice(['REGLEMENT', 'PAIEMENT', 'PAYMENT', 'ZAHLUNG'])}",
     ]
@@ -892,7 +1021,11 @@ def _remittance(
     ]
     rng.shuffle(extras)
     insert_at = rng.randint(0, 3)
-    body = extras[:insert_at] + [f"FACTURE {joined}" if rng.random() < 0.6 else joined] + extras[insert_at:]
+    body = (
+        extras[:insert_at]
+        + [f"FACTURE {joined}" if rng.random() < 0.6 else joined]
+        + extras[insert_at:]
+    )
     return " ".join(pieces + body)[:140]
 
 
@@ -908,7 +1041,9 @@ def _join_refs(rng: random.Random, refs: list[str]) -> str:
 # ---------------------------------------------------------------- entry point
 
 
-def generate(seed: int, n_customers: int | None = None, n_invoices: int = 10_000, n_lines: int = 1_000) -> Dataset:
+def generate(
+    seed: int, n_customers: int | None = None, n_invoices: int = 10_000, n_lines: int = 1_000
+) -> Dataset:
     """A labelled data set: customers, open items, bank lines and the right answers."""
     if n_customers is None:
         n_customers = max(20, n_invoices // 12)

@@ -154,7 +154,8 @@ class ReferenceIndex:
         return [
             iid
             for iid in found
-            if (keep is None or keep(iid)) and OSA.distance(key, digits_key.get(iid, ""), score_cutoff=1) == 1
+            if (keep is None or keep(iid))
+            and OSA.distance(key, digits_key.get(iid, ""), score_cutoff=1) == 1
         ]
 
     def has_shape(self, key: str) -> bool:
@@ -271,7 +272,9 @@ class PayerIndex:
                 owners.append(customer_id)
                 choices.append(variant)
         best = [0.0] * len(choices)
-        for _, score, index in process.extract(query, choices, scorer=fuzz.token_sort_ratio, limit=None):
+        for _, score, index in process.extract(
+            query, choices, scorer=fuzz.token_sort_ratio, limit=None
+        ):
             best[index] = score
         # A name missing words the other has ("ACME" / "ACME INDUSTRIES") is
         # weaker evidence than the same name, whatever token_set_ratio says.
@@ -282,7 +285,9 @@ class PayerIndex:
         if len(query) >= 12:
             # Banks cut names at 32, 35 or 70 characters: compare with the same prefix.
             cut = [choice[: len(query)] if len(choice) > len(query) else "" for choice in choices]
-            for _, score, index in process.extract(query, cut, scorer=fuzz.ratio, limit=None, score_cutoff=min_score):
+            for _, score, index in process.extract(
+                query, cut, scorer=fuzz.ratio, limit=None, score_cutoff=min_score
+            ):
                 best[index] = max(best[index], score)
         scores: dict[int, int] = {}
         for customer_id, score in zip(owners, best, strict=True):
@@ -304,7 +309,15 @@ class CustomerBook:
     named by a trailing digit group, and those due nearest to a date.
     """
 
-    __slots__ = ("by_amount", "amounts", "by_tail", "by_discounted", "discount_of", "by_due", "credit_notes")
+    __slots__ = (
+        "by_amount",
+        "amounts",
+        "by_tail",
+        "by_discounted",
+        "discount_of",
+        "by_due",
+        "credit_notes",
+    )
 
     def __init__(self, items: list[OpenItem], open_of: dict[int, int], tail_of: dict[int, str]):
         self.by_amount: dict[int, list[int]] = defaultdict(list)
@@ -374,7 +387,9 @@ class CustomerBook:
         n = len(self.by_due)
         while budget > 0 and (left >= 0 or right < n):
             budget -= 1
-            if right >= n or (left >= 0 and day - self.by_due[left][0] <= self.by_due[right][0] - day):
+            if right >= n or (
+                left >= 0 and day - self.by_due[left][0] <= self.by_due[right][0] - day
+            ):
                 yield self.by_due[left][1]
                 left -= 1
             else:

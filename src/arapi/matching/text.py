@@ -39,7 +39,9 @@ _AMOUNT = re.compile(
     r"|(?:EUR|USD|GBP|CHF|€|\$|£|MONTANT|AMOUNT|BETRAG|TOTAL)\s?:?\s?[0-9]{1,7}\.[0-9]{2}(?![0-9])"
     r"|(?<![0-9A-Z.,])[0-9]{1,7}\.[0-9]{2}\s?(?:EUR|USD|GBP|CHF|€|\$|£)"
 )
-_IBAN_LIKE = re.compile(r"(?<![0-9A-Z])[A-Z]{2}[0-9]{2}(?:\s?[0-9A-Z]{4}){2,7}(?:\s?[0-9A-Z]{1,4})?")
+_IBAN_LIKE = re.compile(
+    r"(?<![0-9A-Z])[A-Z]{2}[0-9]{2}(?:\s?[0-9A-Z]{4}){2,7}(?:\s?[0-9A-Z]{1,4})?"
+)
 
 _RF_PREFIX = re.compile(r"RF[0-9]{2}")
 
@@ -155,7 +157,8 @@ def text_keys(*texts: str | None) -> TextKeys:
         runs = [_DIGIT_RUN.findall(w) for w in words]
         plain = [not r and len(w) > _MAX_PREFIX_LETTERS for w, r in zip(words, runs, strict=True)]
         joined_to_next = [
-            bool(_JOINER.fullmatch(text, matches[i].end(), matches[i + 1].start())) for i in range(count - 1)
+            bool(_JOINER.fullmatch(text, matches[i].end(), matches[i + 1].start()))
+            for i in range(count - 1)
         ]
         for i in range(count):
             for run in runs[i]:
@@ -193,7 +196,9 @@ _LEGAL_FORMS = frozenset(
     CORPORATION COMPANY CIE STE SOC SOCIETE ETS ETABLISSEMENT ETABLISSEMENTS
     M MR MME MLLE MM MONSIEUR MADAME""".split()
 )
-_STOPWORDS = frozenset("DE DU DES LA LE LES L D ET EN AU AUX THE OF AND UND DER DIE DAS Y E".split())
+_STOPWORDS = frozenset(
+    "DE DU DES LA LE LES L D ET EN AU AUX THE OF AND UND DER DIE DAS Y E".split()
+)
 
 
 @lru_cache(maxsize=65536)

@@ -46,7 +46,9 @@ SNIFF_BYTES = 64 * 1024
 
 class PluginErrorCode(ErrorCode):
     PLUGIN_LOAD_FAILED = "PLUGIN_LOAD_FAILED"  # import, registration or hook call failed
-    DUPLICATE_FORMAT = "DUPLICATE_FORMAT"  # two parsers claim one format key (or two sources one name)
+    DUPLICATE_FORMAT = (
+        "DUPLICATE_FORMAT"  # two parsers claim one format key (or two sources one name)
+    )
     BAD_PROVIDER = "BAD_PROVIDER"  # a hook returned something that is not a provider
 
 

@@ -169,9 +169,7 @@ def taxes_for(session: Session, invoice_ids: Iterable[int]) -> dict[int, list[In
 def has_net_allocations(session: Session, invoice_id: int) -> bool:
     """True while allocations (not reversed) settle this invoice or use this credit note."""
     settled = session.scalar(
-        select(
-            func.coalesce(func.sum(SETTLED), 0)
-        ).where(Allocation.invoice_id == invoice_id)
+        select(func.coalesce(func.sum(SETTLED), 0)).where(Allocation.invoice_id == invoice_id)
     )
     used = session.scalar(
         select(func.coalesce(func.sum(Allocation.amount_minor), 0)).where(

@@ -13,7 +13,12 @@ from arapi.plugin.providers import InvoiceSource, StatementParser
 from arapi_plugin_template.parser import ExampleCsvParser
 from arapi_plugin_template.source import ExampleErpSource
 
-__all__ = ["ExampleCsvParser", "ExampleErpSource", "arapi_invoice_sources", "arapi_statement_parsers"]
+__all__ = [
+    "ExampleCsvParser",
+    "ExampleErpSource",
+    "arapi_invoice_sources",
+    "arapi_statement_parsers",
+]
 
 
 @hookimpl

@@ -33,8 +33,19 @@ from arapi_camt.values import (
 _Element = etree._Element
 
 # Slots of the Ntry children we read (NtryDtls may repeat: collected apart).
-_NTRY = ("Amt", "CdtDbtInd", "RvslInd", "Sts", "BookgDt", "ValDt", "AcctSvcrRef", "BkTxCd",
-         "AddtlNtryInf", "NtryRef", "NtryDtls")
+_NTRY = (
+    "Amt",
+    "CdtDbtInd",
+    "RvslInd",
+    "Sts",
+    "BookgDt",
+    "ValDt",
+    "AcctSvcrRef",
+    "BkTxCd",
+    "AddtlNtryInf",
+    "NtryRef",
+    "NtryDtls",
+)
 _NTRY_DETAILS = _NTRY.index("NtryDtls")
 _TX = ("Refs", "AmtDtls", "Amt", "RltdPties", "RmtInf", "RtrInf", "AddtlTxInf")
 _REFS = ("EndToEndId", "MndtId")
@@ -97,7 +108,11 @@ class EntryReader:
 
     def with_prefix(self, prefix: str) -> EntryReader:
         """The same reader for entries whose tags carry ``prefix`` instead."""
-        return self if prefix == self.prefix else EntryReader(prefix, self.own_account, self.account_currency)
+        return (
+            self
+            if prefix == self.prefix
+            else EntryReader(prefix, self.own_account, self.account_currency)
+        )
 
     def read(self, ntry: _Element) -> StatementLine:
         tags = self.tags
@@ -111,8 +126,19 @@ class EntryReader:
                     detail_parents.append(item)
                 else:
                     found[index] = item
-        (amount_element, direction, reversal, status, booking, valued, servicer_ref,
-         code, additional, entry_ref, _) = found
+        (
+            amount_element,
+            direction,
+            reversal,
+            status,
+            booking,
+            valued,
+            servicer_ref,
+            code,
+            additional,
+            entry_ref,
+            _,
+        ) = found
 
         if amount_element is None:
             raise ParseError(ParseErrorCode.MISSING_FIELD, "entry without Amt")
@@ -220,7 +246,11 @@ class EntryReader:
             signed = amount(tx_amount.text)
             if not credit and signed:
                 signed = -signed
-            if entry_amount is not None and signed == entry_amount and signed.same_quantum(entry_amount):
+            if (
+                entry_amount is not None
+                and signed == entry_amount
+                and signed.same_quantum(entry_amount)
+            ):
                 signed = entry_amount  # the same amount as written: share the entry's Decimal
             ccy = tx_amount.get("Ccy")
             tx_currency = currency(ccy) if ccy is not None else self.account_currency
@@ -297,7 +327,9 @@ def _is_credit(direction: str | None) -> bool:
     value = direction.strip()
     if value in ("CRDT", "DBIT"):
         return value == "CRDT"
-    raise ParseError(ParseErrorCode.MALFORMED, f"CdtDbtInd must be CRDT or DBIT, not {value[:20]!r}")
+    raise ParseError(
+        ParseErrorCode.MALFORMED, f"CdtDbtInd must be CRDT or DBIT, not {value[:20]!r}"
+    )
 
 
 def _choice_text(element: _Element) -> str | None:
@@ -317,7 +349,7 @@ def _status(element: _Element) -> str | None:
 
 
 def _bank_transaction_code(element: _Element, tags: Tags) -> str | None:
-    """"Domain/Family/SubFamily" (PMNT/RCDT/ESCT), else the proprietary code."""
+    """ "Domain/Family/SubFamily" (PMNT/RCDT/ESCT), else the proprietary code."""
     proprietary = None
     for item in element[:]:
         tag = item.tag
@@ -347,7 +379,7 @@ def _bank_transaction_code(element: _Element, tags: Tags) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _joined_code(*parts: str | None) -> str | None:
-    """"PMNT/RCDT/ESCT"; cached, as a file uses a handful of codes on every entry."""
+    """ "PMNT/RCDT/ESCT"; cached, as a file uses a handful of codes on every entry."""
     joined = "/".join([p.strip() for p in parts if p and p.strip()])
     return joined or None
 

@@ -64,7 +64,11 @@ def read_in_chunks(data: bytes, accepted: tuple[str, ...]) -> StatementFile:
 
 
 def _read_chunked(
-    data: bytes, accepted: tuple[str, ...], tags: tuple[str, ...], namespace: str, prefix: str | None
+    data: bytes,
+    accepted: tuple[str, ...],
+    tags: tuple[str, ...],
+    namespace: str,
+    prefix: str | None,
 ) -> StatementFile:
     plan = runs.plan(data, namespace, prefix)
     if plan is None:
@@ -114,7 +118,14 @@ def _message_namespace(data: bytes) -> tuple[str | None, str | None]:
 
 class _Document:
     __slots__ = (
-        "accepted", "plan", "format", "container", "message", "current", "statements", "warnings"
+        "accepted",
+        "plan",
+        "format",
+        "container",
+        "message",
+        "current",
+        "statements",
+        "warnings",
     )
 
     def __init__(self, accepted: tuple[str, ...], plan: runs.Plan | None):

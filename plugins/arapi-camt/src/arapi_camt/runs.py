@@ -41,7 +41,9 @@ CHUNK_ENTRIES = 128
 THREADED_FROM_CHUNKS = 3
 
 _BLANK = re.compile(rb"[ \t\r\n]*")
-_DECLARED_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']""")
+_DECLARED_ENCODING = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']"""
+)
 _UTF8 = {"utf-8", "utf8", "us-ascii", "ascii"}
 
 
@@ -121,7 +123,9 @@ class Plan:
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="camt-chunks") as worker:
             parser = worker.submit(safexml.fragment_parser).result()  # used on that thread only
-            ahead = deque(worker.submit(_parse_chunk, head, piece, parser) for piece, _ in pieces[:2])
+            ahead = deque(
+                worker.submit(_parse_chunk, head, piece, parser) for piece, _ in pieces[:2]
+            )
             for number, (_, count) in enumerate(pieces):
                 chunk = ahead.popleft().result()
                 if number + 2 < len(pieces):

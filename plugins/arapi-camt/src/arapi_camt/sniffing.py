@@ -22,7 +22,7 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def message_format(head: bytes) -> str | None:
-    """"camt.053", "camt.054", "camt.052" or None. Never raises."""
+    """ "camt.053", "camt.054", "camt.052" or None. Never raises."""
     try:
         text = _as_ascii(head)
         if not text.lstrip().startswith(b"<"):
