@@ -10,6 +10,7 @@ SYNC = """mutation($source: String!) {
   invoiceSourceSync(input: {source: $source}) {
     duplicate cursor warnings
     invoices { number openAmount { amount currency } customer { name } }
+    documents { number status invoice { number total { amount } } }
     userErrors { field message code }
   }
 }"""
@@ -42,8 +43,20 @@ def test_sources_are_listed_and_a_sync_writes_and_moves_the_cursor(api, source):
         ("F-2", "60.00"),
     ]
     assert result["invoices"][0]["customer"]["name"] == "Dupont SA"
-    assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] == "2"
-    assert source.organizations == ["acme", "acme"]
+    assert [d["status"] for d in result["documents"]] == ["CREATED", "CREATED"]
+
+    source.documents.append(erp_invoice("F-1", total="150.00"))  # corrected in the ERP
+    later = api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]
+    assert later["documents"] == [
+        {
+            "number": "F-1",
+            "status": "CONFLICT",
+            "invoice": {"number": "F-1", "total": {"amount": "120.00"}},
+        }
+    ]
+    assert later["cursor"] == "3" and "total 150.00 (it has 120.00)" in later["warnings"][0]
+    assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] == "3"
+    assert source.organizations == ["acme"] * 3
 
 
 def test_another_organization_may_not_pull_from_the_source(api, source):

@@ -85,8 +85,9 @@ def test_invoice_import_upload(api):
     csv = (
         b"number;issue_date;due_date;currency;total_with_tax;customer_name;customer_siren\n"
         b"F-100;2025-01-10;2025-02-10;EUR;1 200,00;Dupont SARL;732829320\n"
+        b"F-101;2025-01-10;2025-02-10;EUR;0,00;Dupont SARL;732829320\n"
     )
-    query = "mutation($file: Upload!) { invoiceImport(input: {file: $file}) { duplicate warnings invoices { number total { amount } customer { name legalId } } userErrors { code } } }"
+    query = "mutation($file: Upload!) { invoiceImport(input: {file: $file}) { duplicate warnings invoices { number total { amount } customer { name legalId } } documents { number status invoice { number } } userErrors { code } } }"
     response = api.client.post(
         "/graphql",
         data={
@@ -107,4 +108,8 @@ def test_invoice_import_upload(api):
             "total": {"amount": "1200.00"},
             "customer": {"name": "Dupont SARL", "legalId": "732829320"},
         }
+    ]
+    assert result["documents"] == [
+        {"number": "F-100", "status": "CREATED", "invoice": {"number": "F-100"}},
+        {"number": "F-101", "status": "SKIPPED", "invoice": None},  # a zero total
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
@@ -13,7 +15,7 @@ from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.nodes import Invoice
 from arapi.graphql.permissions import require
 from arapi.imports import sources
-from arapi.imports.invoices import import_invoices
+from arapi.imports.invoices import STATUSES, import_invoices
 from arapi.repositories import invoices as invoice_repo
 
 
@@ -25,6 +27,23 @@ class InvoiceImportInput:
     )
 
 
+ImportedDocumentStatus = strawberry.enum(
+    Enum("ImportedDocumentStatus", {status.upper(): status for status in STATUSES}),
+    description="What became of a document: CREATED; EXISTING (already there, the same); "
+    "SKIPPED (nothing to collect: a zero total); CONFLICT (invoice sources only: the number "
+    "is there with other amounts or another customer, and arapi's invoice is kept).",
+)
+
+
+@strawberry.type(description="One document of a file or a sync, and what became of it.")
+class ImportedDocument:
+    number: str
+    status: ImportedDocumentStatus  # type: ignore[valid-type]
+    invoice: Invoice | None = strawberry.field(
+        description="The invoice in arapi; null for a skipped document."
+    )
+
+
 @strawberry.type
 class InvoiceImportPayload:
     duplicate: bool = strawberry.field(
@@ -33,15 +52,27 @@ class InvoiceImportPayload:
     invoices: list[Invoice] = strawberry.field(
         description="Created or already known invoices of the file."
     )
+    documents: list[ImportedDocument] = strawberry.field(
+        description="Every document of the file, in order, with what became of it."
+    )
     warnings: list[str]
     user_errors: list[UserError]
 
 
 def _with_invoices(s, viewer, result):
-    """An import's or a sync's result with the nodes of the invoices it names."""
+    """An import's or a sync's result with the invoice nodes and documents it names."""
     ids = [i.invoice_id for i in result.invoices if i.invoice_id]
     rows = invoice_repo.get_rows(s, viewer.organization_id, ids)
-    return result, [Invoice.from_row(rows[i]) for i in ids if i in rows]
+    nodes = {pk: Invoice.from_row(row) for pk, row in rows.items()}
+    documents = [
+        ImportedDocument(
+            number=doc.number,
+            status=ImportedDocumentStatus(doc.status),
+            invoice=nodes.get(doc.invoice_id),
+        )
+        for doc in result.invoices
+    ]
+    return result, [nodes[i] for i in ids if i in nodes], documents
 
 
 @strawberry.type
@@ -68,12 +99,13 @@ class ImportMutation:
         outcome, errors = await mutate(info, Permission.IMPORT, write, _with_invoices)
         if errors:
             return InvoiceImportPayload(
-                duplicate=False, invoices=[], warnings=[], user_errors=errors
+                duplicate=False, invoices=[], documents=[], warnings=[], user_errors=errors
             )
-        result, invoices = outcome
+        result, invoices, documents = outcome
         return InvoiceImportPayload(
             duplicate=result.duplicate,
             invoices=invoices,
+            documents=documents,
             warnings=list(result.warnings),
             user_errors=[],
         )
@@ -103,6 +135,9 @@ class InvoiceSourceSyncPayload:
     invoices: list[Invoice] = strawberry.field(
         description="Created, already known, and conflicting invoices of the sync "
         "(a conflict keeps arapi's invoice; the warnings say what differs)."
+    )
+    documents: list[ImportedDocument] = strawberry.field(
+        description="Every document the source sent, in order, with what became of it."
     )
     warnings: list[str]
     cursor: str | None = strawberry.field(description="Where the next sync starts.")
@@ -159,10 +194,11 @@ class SourceMutation:
         outcome, errors = await mutate(info, Permission.IMPORT, write, _with_invoices)
         if errors:
             return _refused_sync(errors, cursor)
-        result, invoices = outcome
+        result, invoices, documents = outcome
         return InvoiceSourceSyncPayload(
             duplicate=result.duplicate,
             invoices=invoices,
+            documents=documents,
             warnings=list(result.warnings),
             cursor=result.cursor,
             user_errors=[],
@@ -172,5 +208,5 @@ class SourceMutation:
 def _refused_sync(errors: list[UserError], cursor: str | None) -> InvoiceSourceSyncPayload:
     """Nothing written: the cursor is still where the last sync left it."""
     return InvoiceSourceSyncPayload(
-        duplicate=False, invoices=[], warnings=[], cursor=cursor, user_errors=errors
+        duplicate=False, invoices=[], documents=[], warnings=[], cursor=cursor, user_errors=errors
     )
