@@ -31,6 +31,14 @@ def _bindings(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(out)
 
 
+def _positive(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    value = float(raw) if raw else default
+    if not value > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    return value
+
+
 def _list(name: str) -> tuple[str, ...]:
     raw = os.environ.get(name, "")
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -74,9 +82,7 @@ class Settings:
             max_unzipped_bytes=_int("ARAPI_MAX_UNZIPPED_BYTES", cls.max_unzipped_bytes),
             disabled_plugins=_list("ARAPI_DISABLED_PLUGINS"),
             invoice_sources=_bindings("ARAPI_INVOICE_SOURCES"),
-            source_fetch_timeout=float(
-                os.environ.get("ARAPI_SOURCE_FETCH_TIMEOUT") or cls.source_fetch_timeout
-            ),
+            source_fetch_timeout=_positive("ARAPI_SOURCE_FETCH_TIMEOUT", cls.source_fetch_timeout),
             auto_apply_confidence=Decimal(
                 os.environ.get("ARAPI_AUTO_APPLY_CONFIDENCE", str(cls.auto_apply_confidence))
             ),

@@ -68,7 +68,7 @@ def test_another_organization_may_not_pull_from_the_source(api, source):
     assert other["invoices"]["nodes"] == []
 
 
-def test_refusals_are_coded_user_errors_and_keep_the_cursor(api, source):
+def test_refusals_keep_the_cursor_and_a_refused_document_moves_it(api, source):
     unknown = api.ok(SYNC, {"source": "sap"})["invoiceSourceSync"]
     assert unknown["userErrors"][0]["code"] == "UNKNOWN_SOURCE"
     assert unknown["userErrors"][0]["field"] == ["source"]
@@ -86,10 +86,12 @@ def test_refusals_are_coded_user_errors_and_keep_the_cursor(api, source):
     assert failed["cursor"] == "2"
 
     source.fail = None
-    source.documents.append(erp_invoice("F-3", buyer="Durand\x00SARL"))  # refused in the write
-    refused = api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]
-    assert refused["userErrors"][0]["code"] == "ENCODING" and refused["cursor"] == "2"
     assert api.ok(SOURCES)["invoiceSources"][0]["cursor"] == "2"
+    source.documents.append(erp_invoice("F-3", buyer="Durand\x00SARL"))  # bad data in the ERP
+    later = api.ok(SYNC, {"source": "memory-erp"})["invoiceSourceSync"]
+    assert later["userErrors"] == [] and later["cursor"] == "3"
+    assert later["documents"] == [{"number": "F-3", "status": "REFUSED", "invoice": None}]
+    assert "refused [ENCODING]" in later["warnings"][0]
     invoices = api.ok("{ invoices(first: 10) { nodes { number } } }")["invoices"]["nodes"]
     assert sorted(i["number"] for i in invoices) == ["F-1", "F-2"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -13,8 +14,8 @@ from arapi.auth.roles import Role
 from arapi.config import Settings
 from arapi.errors import ArapiError
 from arapi.imports import sources
-from arapi.models import Event, ImportFile, Invoice
-from arapi.plugin.types import InvoiceBatch
+from arapi.models import Customer, Event, ImportFile, Invoice
+from arapi.plugin.types import InvoiceBatch, Party
 from tests.helpers import (
     ListSource,
     as_role,
@@ -130,8 +131,10 @@ def test_syncs_at_once_write_once_and_never_move_the_cursor_back(db, db_url):
         (ConnectionError("ERP unreachable"), "ConnectionError: ERP unreachable"),
         ("not a batch", "it returned str, not an InvoiceBatch"),
         ("more without a cursor", "it asked to fetch more without moving its cursor"),
-        ("not documents", "its batch holds something else than InvoiceDocuments"),
-        ("number cursor", "its cursor is a int, not text"),
+        ("not documents", "its batch's invoices[0] is a dict, not a InvoiceDocument"),
+        ("number cursor", "its batch's cursor is a int, not a str"),
+        ("number as number", "its batch's invoices[0].number is a int, not a str"),
+        ("no buyer", "its batch's invoices[0].buyer is a NoneType, not a Party"),
         ("slow", "no answer within 0.2 s"),
     ],
 )
@@ -146,6 +149,8 @@ def test_a_failing_source_is_source_failed_and_writes_nothing(db, trouble, messa
             "more without a cursor": InvoiceBatch(invoices=(), cursor=None, more=True),
             "not documents": InvoiceBatch(invoices=({"number": "F-1"},)),  # type: ignore[arg-type]
             "number cursor": InvoiceBatch(invoices=(), cursor=7),  # type: ignore[arg-type]
+            "number as number": InvoiceBatch(invoices=(replace(erp_invoice("1"), number=1),)),
+            "no buyer": InvoiceBatch(invoices=(replace(erp_invoice("F-1"), buyer=None),)),
         }
 
         async def fetch(cursor, organization):
@@ -159,7 +164,7 @@ def test_a_failing_source_is_source_failed_and_writes_nothing(db, trouble, messa
     assert error.message == f"invoice source 'memory-erp' failed: {message}"
 
 
-def test_refusals_unknown_not_enabled_nul_and_permission(db):
+def test_refusals_unknown_not_enabled_and_permission(db):
     viewer = make_org(db, "acme")
     source = ListSource([erp_invoice("F-1")])
     plugins = host_with_source(source)
@@ -175,9 +180,6 @@ def test_refusals_unknown_not_enabled_nul_and_permission(db):
     only_acme = Settings(invoice_sources=(("memory-erp", ("beta", "acme")),))
     assert sync(db, viewer, plugins, settings=only_acme).invoices[0].status == "created"
     assert source.organizations == ["acme"]
-
-    source.documents.append(erp_invoice("F-2", buyer="Dupont\x00SA"))
-    assert refused(db, viewer, plugins).code.value == "ENCODING"
 
     partner = as_role(viewer, Role.PARTNER)
     with pytest.raises(ArapiError) as caught:
@@ -201,3 +203,70 @@ def test_cli_sync_invoices(db, monkeypatch):
     assert out.exit_code == 0 and "memory-erp: 0 documents" in out.output and "'2'" in out.output
     out = CliRunner().invoke(cli.main, ["sync", "invoices", "sap", "--json"])
     assert out.exit_code == 1 and json.loads(out.output)["error"]["code"] == "UNKNOWN_SOURCE"
+
+
+def test_a_refused_document_is_reported_and_the_sync_goes_on(db):
+    """Bad data in the ERP (a kind arapi does not know, a NUL, no buyer name) refuses that
+    document alone: nothing of it is written, and the cursor moves on, so it comes back
+    when it is corrected there, not at every sync."""
+    viewer = make_org(db)
+    source = ListSource(
+        [
+            erp_invoice("F-1"),
+            replace(erp_invoice("W-1"), kind="receipt"),
+            replace(erp_invoice("F-2"), buyer=Party(name="Martin\x00SARL")),
+            replace(erp_invoice("F-3"), buyer=Party(name=None, siren=None)),
+            replace(erp_invoice("F-4"), buyer=Party(name="Nouveau SAS")),
+        ]
+    )
+    result = sync(db, viewer, host_with_source(source))
+    assert [(d.number, d.status) for d in result.documents] == [
+        ("F-1", "created"),
+        ("W-1", "refused"),
+        ("F-2", "refused"),
+        ("F-3", "refused"),
+        ("F-4", "created"),
+    ]
+    assert result.cursor == "5" and count(db, Invoice) == 2
+    refusals = [w for w in result.warnings if " refused [" in w]
+    assert refusals[0].startswith("invoice 'W-1' refused [INVALID_INPUT]: unknown document kind")
+    assert "refused [ENCODING]: buyer.name holds a NUL character" in refusals[1]
+    assert "refused [BUYER_UNKNOWN]" in refusals[2]
+    with db.read() as s:
+        names = sorted(s.scalars(select(Customer.name)))
+    assert names == ["Dupont SA", "Nouveau SAS"], "a refused document leaves no customer behind"
+
+
+def test_a_conflict_creates_no_customer_and_a_late_duplicate_reports_the_current_cursor(db):
+    viewer = make_org(db)
+    source = ListSource([erp_invoice("F-1")])
+    plugins = host_with_source(source)
+    sync(db, viewer, plugins)
+    moved_to = Party(name="Martin SARL")  # another company, unknown to arapi
+    source.documents.append(replace(erp_invoice("F-1"), buyer=moved_to))
+    moved = sync(db, viewer, plugins)
+    assert [d.status for d in moved.documents] == ["conflict"]
+    assert "customer 'Martin SARL' (it belongs to another customer)" in moved.warnings[0]
+    assert count(db, Customer) == 1, "comparing with a known number creates nothing"
+
+    quiet = [InvoiceBatch(invoices=(), cursor="2")]
+    with db.write() as s:
+        sources.record(s, viewer, "memory-erp", "2", quiet)
+    source.documents.append(erp_invoice("F-9"))
+    sync(db, viewer, plugins)  # the cursor is now 3
+    with db.write() as s:
+        late = sources.record(s, viewer, "memory-erp", "2", quiet)  # fetched before that
+    assert late.duplicate and late.cursor == "3"
+
+
+def test_settings_merge_repeated_sources_and_refuse_a_zero_timeout(monkeypatch):
+    monkeypatch.setenv("ARAPI_INVOICE_SOURCES", "odoo=acme;sage=*; odoo = beta")
+    settings = Settings.from_env()
+    assert sources.enabled_for(settings, "odoo", "acme") and sources.enabled_for(
+        settings, "odoo", "beta"
+    )
+    assert sources.enabled_for(settings, "sage", "anyone")
+    assert not sources.enabled_for(settings, "odoo", "gamma")
+    monkeypatch.setenv("ARAPI_SOURCE_FETCH_TIMEOUT", "0")
+    with pytest.raises(ValueError, match="ARAPI_SOURCE_FETCH_TIMEOUT"):
+        Settings.from_env()

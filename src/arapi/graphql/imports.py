@@ -31,7 +31,8 @@ ImportedDocumentStatus = strawberry.enum(
     Enum("ImportedDocumentStatus", {status.upper(): status for status in STATUSES}),
     description="What became of a document: CREATED; EXISTING (already there, the same); "
     "SKIPPED (nothing to collect: a zero total); CONFLICT (invoice sources only: the number "
-    "is there with other amounts or another customer, and arapi's invoice is kept).",
+    "is there with other amounts or another customer, and arapi's invoice is kept); REFUSED "
+    "(invoice sources only: nothing of it was written; the warnings say why).",
 )
 
 
@@ -40,7 +41,7 @@ class ImportedDocument:
     number: str
     status: ImportedDocumentStatus  # type: ignore[valid-type]
     invoice: Invoice | None = strawberry.field(
-        description="The invoice in arapi; null for a skipped document."
+        description="The invoice in arapi; null for a skipped or refused document."
     )
 
 
@@ -70,7 +71,7 @@ def _with_invoices(s, viewer, result):
             status=ImportedDocumentStatus(doc.status),
             invoice=nodes.get(doc.invoice_id),
         )
-        for doc in result.invoices
+        for doc in result.documents
     ]
     return result, [nodes[i] for i in ids if i in nodes], documents
 
@@ -206,7 +207,7 @@ class SourceMutation:
 
 
 def _refused_sync(errors: list[UserError], cursor: str | None) -> InvoiceSourceSyncPayload:
-    """Nothing written: the cursor is still where the last sync left it."""
+    """Nothing written: the cursor as read before the refusal (null if refused before reading)."""
     return InvoiceSourceSyncPayload(
         duplicate=False, invoices=[], documents=[], warnings=[], cursor=cursor, user_errors=errors
     )

@@ -8,7 +8,8 @@ from arapi.errors import ErrorCode
 class ImportErrorCode(ErrorCode):
     EMPTY_FILE = "EMPTY_FILE"
     FILE_TOO_LARGE = "FILE_TOO_LARGE"
-    # The same bytes are being imported by another transaction right now.
+    # Another transaction is importing the same bytes right now, or another sync of the same
+    # invoice source moved its cursor while this one fetched: try again.
     IMPORT_IN_PROGRESS = "IMPORT_IN_PROGRESS"
     # No invoice source (ERP connector) of that name is registered.
     UNKNOWN_SOURCE = "UNKNOWN_SOURCE"

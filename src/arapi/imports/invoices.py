@@ -90,8 +90,18 @@ _WIDE = Context(prec=60)
 # ------------------------------------------------------------------ results
 
 # What became of a document: written, already there, not worth writing (a zero total), or
-# (invoice sources only) there with other amounts or another customer, and left as it is.
-STATUSES = ("created", "existing", "skipped", "conflict")
+# (invoice sources only) there with other amounts or another customer and left as it is,
+# or refused for a reason the warnings give, with nothing of it written.
+STATUSES = ("created", "existing", "skipped", "conflict", "refused")
+
+
+@dataclass(frozen=True)
+class DocumentOutcome:
+    """One document, in the order it came, and what became of it."""
+
+    number: str
+    status: str  # one of STATUSES
+    invoice_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,10 @@ class InvoiceImportResult:
     warnings: list[str]
     format: str
     import_id: int | None
+
+    @property
+    def documents(self) -> list[DocumentOutcome]:
+        return [DocumentOutcome(i.number, i.status, i.invoice_id) for i in self.invoices]
 
     def to_json(self) -> dict:
         """The contract's summary, plus ``format``, ``importId`` and per-invoice extras."""
@@ -423,10 +437,10 @@ class _Buyers:
         self.viewer = viewer
         self.warnings = warnings
         self.created = 0
-        self._seen: dict[Party, Customer] = {}
+        self.seen: dict[Party, Customer] = {}  # for the rest of the file or sync
 
     def customer_for(self, party: Party, currency: str) -> Customer:
-        customer = self._seen.get(party)
+        customer = self.seen.get(party)
         if customer is None:
             ids = _legal_ids(party, self._label(party), self.warnings)
             customer = self._find(party, ids) or self._create(party, ids, currency)
@@ -438,7 +452,14 @@ class _Buyers:
                     iban,
                     SOURCE,
                 )
-            self._seen[party] = customer
+            self.seen[party] = customer
+        return customer
+
+    def known(self, party: Party) -> Customer | None:
+        """The customer this buyer already is, if any: nothing is created or learned."""
+        customer = self.seen.get(party)
+        if customer is None:
+            customer = self._find(party, _legal_ids(party, self._label(party), []))
         return customer
 
     def _label(self, party: Party) -> str:
@@ -515,6 +536,22 @@ class DocumentWriter:
     def customers_created(self) -> int:
         return self.buyers.created
 
+    def write_or_refuse(self, doc: InvoiceDocument) -> ImportedInvoice | ArapiError:
+        """For invoice sources: write one document in a savepoint, or leave nothing of it.
+
+        A refusal (its error is returned, not raised) rolls back whatever the
+        document had written, a new customer included, and the writer forgets it.
+        """
+        seen, created, noted = dict(self.buyers.seen), self.buyers.created, len(self.warnings)
+        try:
+            with self.session.begin_nested():
+                refuse_nul(doc)
+                return self.write(doc)
+        except ArapiError as exc:
+            self.buyers.seen, self.buyers.created = seen, created
+            del self.warnings[noted:]  # in place: the buyers share this list
+            return exc
+
     def write(self, doc: InvoiceDocument) -> ImportedInvoice:
         number = (doc.number or "").strip()
         try:
@@ -549,11 +586,11 @@ class DocumentWriter:
         )
         if amounts.skip:
             return ImportedInvoice(**summary, status="skipped", invoice_id=None, kind=doc.kind)
-        customer = self.buyers.customer_for(doc.buyer, currency)
         existing = invoice_repo.by_number(self.session, self.viewer.organization_id, number)
-        if existing is not None:
+        if existing is not None:  # compared, never changed: no customer is created for it
+            customer = self.buyers.known(doc.buyer)
             try:
-                self._same_or_refuse(existing, customer, amounts, currency, number)
+                self._same_or_refuse(existing, customer, doc.buyer, amounts, currency, number)
             except ArapiError as exc:
                 if self.refuse_conflicts:
                     raise
@@ -564,6 +601,7 @@ class DocumentWriter:
             return ImportedInvoice(
                 **summary, status="existing", invoice_id=existing.id, kind=existing.kind
             )
+        customer = self.buyers.customer_for(doc.buyer, currency)
         invoice = self._create(doc, number, customer, amounts, currency)
         self._settle_before_import(invoice, amounts, number)
         return ImportedInvoice(
@@ -640,11 +678,18 @@ class DocumentWriter:
         )
 
     def _same_or_refuse(
-        self, existing: Invoice, customer: Customer, amounts: _Amounts, currency: str, number: str
+        self,
+        existing: Invoice,
+        customer: Customer | None,
+        buyer: Party,
+        amounts: _Amounts,
+        currency: str,
+        number: str,
     ) -> None:
         differences = []
-        if existing.customer_id != customer.id:
-            differences.append(f"customer {customer.name!r} (it belongs to another customer)")
+        if customer is None or existing.customer_id != customer.id:
+            name = customer.name if customer is not None else _clean_name(buyer.name)
+            differences.append(f"customer {name!r} (it belongs to another customer)")
         if existing.kind != amounts.kind:
             differences.append(f"kind {amounts.kind} (it is a {existing.kind})")
         if existing.currency != currency:

@@ -30,6 +30,7 @@ fetched the same documents it answers ``duplicate``, otherwise
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 
@@ -42,11 +43,11 @@ from arapi.config import Settings
 from arapi.errors import ArapiError
 from arapi.imports.claim import claim
 from arapi.imports.errors import ImportErrorCode
-from arapi.imports.invoices import STATUSES, DocumentWriter, ImportedInvoice
-from arapi.imports.text import refuse_nul
+from arapi.imports.invoices import STATUSES, DocumentOutcome, DocumentWriter, ImportedInvoice
+from arapi.plugin.checks import type_problem
 from arapi.plugin.host import PluginHost
 from arapi.plugin.providers import InvoiceSource
-from arapi.plugin.types import InvoiceBatch, InvoiceDocument
+from arapi.plugin.types import InvoiceBatch
 from arapi.repositories import import_files, locks
 
 KIND = "invoice_sync"
@@ -63,12 +64,17 @@ class SourceSyncResult:
     cursor: str | None  # where the next sync starts
     fetches: int
     sync_id: int | None
+    documents: list[DocumentOutcome]  # every document in order, refused ones included
 
     def to_json(self) -> dict:
         return {
             "source": self.source,
             "duplicate": self.duplicate,
             "invoices": [i.to_json() for i in self.invoices],
+            "documents": [
+                {"number": d.number, "status": d.status, "invoiceId": d.invoice_id}
+                for d in self.documents
+            ],
             "warnings": list(self.warnings),
             "cursor": self.cursor,
             "fetches": self.fetches,
@@ -85,6 +91,10 @@ class SourceSyncResult:
             cursor=summary.get("cursor"),
             fetches=summary.get("fetches", 0),
             sync_id=sync_id,
+            documents=[
+                DocumentOutcome(d["number"], d["status"], d.get("invoiceId"))
+                for d in summary.get("documents", [])
+            ],
         )
 
 
@@ -112,7 +122,7 @@ def source_for(plugins: PluginHost, name: str, viewer: Viewer, settings: Setting
 
 
 def enabled_for(settings: Settings, name: str, organization: str) -> bool:
-    allowed = dict(settings.invoice_sources).get(name, ())
+    allowed = {org for source, orgs in settings.invoice_sources if source == name for org in orgs}
     return "*" in allowed or organization in allowed
 
 
@@ -164,16 +174,11 @@ def _check_batch(source: InvoiceSource, batch: object) -> None:
     """The batch's shape, so that a faulty source gets SOURCE_FAILED, not an internal error."""
     if not isinstance(batch, InvoiceBatch):
         raise _failed(source, f"it returned {type(batch).__name__}, not an InvoiceBatch")
-    if not isinstance(batch.invoices, tuple | list) or not all(
-        isinstance(document, InvoiceDocument) for document in batch.invoices
-    ):
-        raise _failed(source, "its batch holds something else than InvoiceDocuments")
-    if batch.cursor is not None and not isinstance(batch.cursor, str):
-        raise _failed(source, f"its cursor is a {type(batch.cursor).__name__}, not text")
-    if not isinstance(batch.warnings, tuple | list) or not all(
-        isinstance(warning, str) for warning in batch.warnings
-    ):
-        raise _failed(source, "its warnings are not text")
+    problem = type_problem(batch)
+    if problem:
+        raise _failed(source, f"its batch's {problem}")
+    if batch.cursor is not None and "\x00" in batch.cursor:
+        raise _failed(source, "its cursor holds a NUL character")
 
 
 def _failed(source: InvoiceSource, why: str) -> ArapiError:
@@ -191,14 +196,15 @@ def record(
 ) -> SourceSyncResult:
     """Write what :func:`fetch` returned, in the caller's transaction, and keep the new cursor."""
     viewer.require(Permission.IMPORT)
-    refuse_nul(batches)
     fingerprint = repr((name, cursor, batches)).encode()  # frozen dataclasses: a stable repr
     sha256 = hashlib.sha256(fingerprint).hexdigest()
     locks.hold(session, f"invoice-source:{viewer.organization_id}:{name}")
-    if last_cursor(session, viewer, name) != cursor:  # another sync wrote while this one fetched
+    current = last_cursor(session, viewer, name)
+    if current != cursor:  # another sync wrote while this one fetched
         seen = import_files.find(session, viewer.organization_id, KIND, sha256)
         if seen is not None:
-            return SourceSyncResult.from_summary(seen.summary or {}, seen.id, duplicate=True)
+            result = SourceSyncResult.from_summary(seen.summary or {}, seen.id, duplicate=True)
+            return dataclasses.replace(result, cursor=current)  # where the next sync starts now
         raise ArapiError(
             ImportErrorCode.IMPORT_IN_PROGRESS,
             f"another sync of {name!r} moved its cursor while this one was fetching; sync again",
@@ -212,8 +218,21 @@ def record(
         return SourceSyncResult.from_summary(row.summary or {}, row.id, duplicate=True)
     writer = DocumentWriter(session, viewer, refuse_conflicts=False)
     for batch in batches:
-        writer.warnings += list(batch.warnings)
-    imported = [writer.write(doc) for batch in batches for doc in batch.invoices]
+        writer.warnings += [warning.replace("\x00", "") for warning in batch.warnings]
+    imported, documents = [], []
+    for doc in (doc for batch in batches for doc in batch.invoices):
+        outcome = writer.write_or_refuse(doc)
+        if isinstance(outcome, ArapiError):  # the sync goes on; the document comes back if fixed
+            number = doc.number.strip().replace("\x00", "")
+            writer.warnings.append(
+                f"invoice {number!r} refused [{outcome.code.value}]: "
+                f"{outcome.message.removeprefix(f'invoice {number!r}: ')}; "
+                f"nothing of it was written, and {name} sends it again once it is corrected there"
+            )
+            documents.append(DocumentOutcome(number, "refused"))
+        else:
+            imported.append(outcome)
+            documents.append(DocumentOutcome(outcome.number, outcome.status, outcome.invoice_id))
     new_cursor = cursor
     for batch in batches:
         new_cursor = batch.cursor if batch.cursor is not None else new_cursor
@@ -225,10 +244,11 @@ def record(
         cursor=new_cursor,
         fetches=len(batches),
         sync_id=claimed.import_file.id,
+        documents=documents,
     )
     claimed.import_file.summary = result.to_json()
     session.flush()
-    statuses = [i.status for i in imported]
+    statuses = [d.status for d in documents]
     audit.record(
         session,
         viewer,
@@ -236,7 +256,7 @@ def record(
         "import_file",
         claimed.import_file.id,
         source=name,
-        documents=len(imported),
+        documents=len(documents),
         **{status: statuses.count(status) for status in STATUSES},
         customers_created=writer.customers_created,
     )

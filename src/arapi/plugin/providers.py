@@ -55,7 +55,9 @@ class InvoiceSource(Protocol):
         """The documents new or changed since ``cursor`` (None: the first sync).
 
         ``organization`` is the name of the arapi organization syncing, for a
-        connector that serves several, each with its own ERP credentials.
+        connector that serves several, each with its own ERP credentials. Never
+        block the event loop: use an async client, or ``asyncio.to_thread`` for a
+        blocking one (arapi's timeout can only interrupt an ``await``).
         """
         ...
 

@@ -7,7 +7,7 @@ real and runs:
 * each invoice carries the ERP's id and its change counter (``seq``, which grows on
   every change: a write_date, a row version, a change-feed offset);
 * the cursor is the highest counter already handed to arapi, as text;
-* ``fetch(cursor)`` returns the invoices changed after it, oldest first, at
+* ``fetch(cursor, organization)`` returns the invoices changed after it, oldest first, at
   most ``page_size`` at a time, with ``more=True`` while others are left.
 
 The file: ``{"invoices": [{"id": 7, "seq": 1, "number": "F-1", "issue_date": "2025-01-10",
