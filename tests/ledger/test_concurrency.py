@@ -39,3 +39,22 @@ def test_twenty_clients_never_over_allocate(db, db_url):
     assert outcomes.count(LedgerErrorCode.EXCEEDS_PAYMENT.value) == 2 * CLIENTS - 10
     with db.read() as s:
         assert payment_repo.get_row(s, viewer.organization_id, payment).unapplied_minor == 0
+
+
+def test_clients_creating_the_same_number_or_external_ref_get_a_coded_error(db, db_url):
+    """Numbers and external refs are checked before the insert; creators take turns, so the
+    losers get DUPLICATE_NUMBER / DUPLICATE_EXTERNAL_REF, never a unique-key failure."""
+    viewer = make_org(db)
+    with db.write() as s:
+        customer = make_customer(s, viewer).id
+
+    def invoice(s):
+        return make_invoice(s, viewer, customer, "F-1").number
+
+    def customer_with_ref(s):
+        return make_customer(s, viewer, "Martin SARL", external_ref="C042").name
+
+    outcomes = run_at_once(db, db_url, [invoice] * 4 + [customer_with_ref] * 4)
+    assert sorted(outcomes) == sorted(
+        ["F-1"] + ["DUPLICATE_NUMBER"] * 3 + ["Martin SARL"] + ["DUPLICATE_EXTERNAL_REF"] * 3
+    )

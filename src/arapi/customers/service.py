@@ -16,6 +16,7 @@ from arapi.errors import ArapiError, MoneyErrorCode, NotFound
 from arapi.models import Customer
 from arapi.money import Money, normalize_currency
 from arapi.repositories import customers as repo
+from arapi.repositories import locks
 
 DEFAULT_CURRENCY = "EUR"
 
@@ -80,6 +81,8 @@ def create(
             )
         limit_minor = limit.minor
     ibans = [normalize_iban(i) for i in data.ibans]
+    # External refs are checked before they are inserted: creators of one organization take turns.
+    locks.hold(session, locks.documents_of(viewer.organization_id))
     if data.external_ref and repo.by_external_ref(
         session, viewer.organization_id, data.external_ref
     ):

@@ -529,7 +529,7 @@ class DocumentWriter:
         # One writer per organization at a time (PostgreSQL; SQLite has one writer anyway):
         # customers and invoice numbers are looked up before they are created, so two
         # imports naming the same ones must not both create them.
-        locks.hold(self.session, f"invoice-documents:{self.viewer.organization_id}")
+        locks.hold(self.session, locks.documents_of(self.viewer.organization_id))
         self.buyers = _Buyers(self.session, self.viewer, self.warnings)
 
     @property

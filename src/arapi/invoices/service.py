@@ -18,6 +18,7 @@ from arapi.models import Invoice, InvoiceTaxLine
 from arapi.money import normalize_currency, parse_decimal, to_minor
 from arapi.repositories import customers as customer_repo
 from arapi.repositories import invoices as repo
+from arapi.repositories import locks
 
 
 @dataclass
@@ -119,6 +120,8 @@ def create(
             InvoiceErrorCode.DUE_BEFORE_ISSUE, "the due date is before the issue date", ["dueDate"]
         )
     discount_bp = _discount_bp(data)
+    # Numbers are checked before they are inserted: creators of one organization take turns.
+    locks.hold(session, locks.documents_of(viewer.organization_id))
     if repo.by_number(session, viewer.organization_id, number) is not None:
         raise ArapiError(
             InvoiceErrorCode.DUPLICATE_NUMBER,

@@ -12,11 +12,18 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 
+def documents_of(org_id: int) -> str:
+    """The lock of an organization's customers and invoices: whoever creates them (a service,
+    an import, a sync) looks numbers and references up first, so creators take turns."""
+    return f"documents:{org_id}"
+
+
 def hold(session: Session, *names: str) -> None:
     """Wait for, then hold, the named locks until the session's transaction ends."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return
+    # Re-entrant: a session that holds a lock may take it again (imports call the services).
     for name in sorted(set(names)):
         connection.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
