@@ -316,12 +316,12 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
-    statuses = Counter(inv["status"] for inv in summary["invoices"])
+    statuses = Counter(doc["status"] for doc in summary["documents"])  # refused ones included
     state = (
         "nothing new (the same documents were written before)"
         if result.duplicate
         else (
-            f"{len(summary['invoices'])} documents: "
+            f"{len(summary['documents'])} documents: "
             + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
         )
     )
