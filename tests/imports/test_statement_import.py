@@ -119,6 +119,31 @@ def test_overlapping_statement_writes_only_new_lines(db, plugins):
     assert count(db, StatementEntry) == 2 and count(db, Payment) == 2
 
 
+def test_large_overlapping_statements_with_progress(db, plugins):
+    # More lines than SQLite's bound-parameter limit and than one progress report,
+    # so the de-duplication query and the streamed writes are both exercised at size.
+    viewer = make_org(db)
+
+    def lines(first, last):
+        return [(f"R{n}", "1.00", "CRDT", f"E{n}", None) for n in range(first, last)]
+
+    reports: list[int] = []
+    first = do_import(db, viewer, plugins, camt(lines(0, 6000), "6100.00"), progress=reports.append)
+    assert first.summary["newEntries"] == 6000 and first.summary["paymentsCreated"] == 6000
+    assert [n for n in reports if n] == [5000, 1000]
+    reports.clear()
+    second = do_import(
+        db, viewer, plugins, camt(lines(3000, 9000), "6100.00"), progress=reports.append
+    )
+    summary = second.to_json()
+    assert (summary["newEntries"], summary["duplicateEntries"]) == (3000, 3000)
+    assert summary["paymentsCreated"] == 3000 and sum(reports) == 6000
+    assert count(db, StatementEntry) == 9000 and count(db, Payment) == 9000
+    with db.read() as s:
+        refs = s.scalars(select(Payment.end_to_end_id).order_by(Payment.id)).all()
+    assert refs == [f"E{n}" for n in range(9000)]
+
+
 def test_unbalanced_statement_imports_with_a_warning(db, plugins):
     viewer = make_org(db)
     result = do_import(db, viewer, plugins, camt([("A1", "50.00", "CRDT", "E1", None)], "999.00"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -43,7 +43,7 @@ from arapi.repositories import import_files
 from arapi.repositories import statements as repo
 
 KIND = "statement"
-WRITE_CHUNK = 5000
+PROGRESS_EVERY = 5000  # entries between two progress reports
 # Entries that are not (yet) booked do not become payments.
 UNBOOKED = {"PDNG", "INFO"}
 
@@ -399,26 +399,17 @@ def _record_statement(
     # back (INSERT ... RETURNING through SQLAlchemy's batching was quadratic here).
     entry_ids = repo.reserve_ids(session, StatementEntry, len(fresh))
     now = utcnow()  # one instant for the whole statement, as for its payments
-    for start in range(0, len(fresh), WRITE_CHUNK):
-        chunk = fresh[start : start + WRITE_CHUNK]
-        repo.insert_rows(
-            session,
-            StatementEntry,
-            [
-                _entry_row(org, statement.id, account_key, now, entry_id, *item)
-                for item, entry_id in zip(
-                    chunk, entry_ids[start : start + WRITE_CHUNK], strict=True
-                )
-            ],
-        )
-        progress(len(chunk))
+    statement_id = statement.id
+    entries = (
+        _entry_row(org, statement_id, account_key, now, entry_id, *item)
+        for item, entry_id in zip(fresh, entry_ids, strict=True)
+    )
+    repo.insert_rows(session, StatementEntry, _reporting(entries, progress))
     # The file's "statement.imported" event records these payments: each one links to
     # its statement entry (and so to the import), which keeps bulk imports fast.
-    payments = _payments_for(org, fresh, entry_ids, now)
-    repo.insert_rows(session, Payment, payments)
+    payments_made = repo.insert_rows(session, Payment, _payments_for(org, fresh, entry_ids, now))
     returns = _returns_for(session, org, fresh, entry_ids, now)
-    repo.insert_rows(session, PaymentReturn, returns)
-    payments_made, returns_made = len(payments), len(returns)
+    returns_made = repo.insert_rows(session, PaymentReturn, returns)
     return {
         "id": statement.id,
         "new": len(fresh),
@@ -426,6 +417,19 @@ def _record_statement(
         "payments": payments_made,
         "returns": returns_made,
     }
+
+
+def _reporting(rows: Iterator[dict], progress: Callable[[int], None]) -> Iterator[dict]:
+    """The rows, telling ``progress`` every PROGRESS_EVERY of them as they are written."""
+    pending = 0
+    for row in rows:
+        yield row
+        pending += 1
+        if pending == PROGRESS_EVERY:
+            progress(pending)
+            pending = 0
+    if pending:
+        progress(pending)
 
 
 def _entry_row(
@@ -488,9 +492,8 @@ def _detail_json(detail: TransactionDetail) -> dict:
     return out
 
 
-def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> list[dict]:
+def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> Iterator[dict]:
     """Booked credits become unapplied payments; a batch credit whose details add up gives one per detail."""
-    out = []
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
         if minor <= 0 or line.reversal or (line.status or "BOOK") in UNBOOKED:
             continue
@@ -504,23 +507,20 @@ def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> list[
             parts = [(d, _minor(d.amount, cur)) for d in line.details]
         for part, part_minor in parts:
             reference = " ".join(x for x in (part.creditor_reference, part.remittance) if x) or None
-            out.append(
-                {
-                    "organization_id": org,
-                    "customer_id": None,
-                    "amount_minor": part_minor,
-                    "currency": cur,
-                    "received_on": line.booking_date or line.value_date,
-                    "payer_name": _clip(part.counterparty_name, 300),
-                    "payer_iban": _payer_iban(part.counterparty_iban),
-                    "reference": reference,
-                    "end_to_end_id": _clip(part.end_to_end_id, 100),
-                    "source": "statement",
-                    "statement_entry_id": entry_id,
-                    "created_at": now,
-                }
-            )
-    return out
+            yield {
+                "organization_id": org,
+                "customer_id": None,
+                "amount_minor": part_minor,
+                "currency": cur,
+                "received_on": line.booking_date or line.value_date,
+                "payer_name": _clip(part.counterparty_name, 300),
+                "payer_iban": _payer_iban(part.counterparty_iban),
+                "reference": reference,
+                "end_to_end_id": _clip(part.end_to_end_id, 100),
+                "source": "statement",
+                "statement_entry_id": entry_id,
+                "created_at": now,
+            }
 
 
 @lru_cache(maxsize=4096)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    func,
     select,
 )
 from sqlalchemy.orm import Session
@@ -26,24 +28,34 @@ from arapi.db.base import UTCDateTime
 from arapi.models import BankStatement, Payment, StatementEntry
 from arapi.repositories import locks, paging
 
-CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+def _one_of(session: Session, column, values: list[str]):
+    """``column IN values`` with the values as one parameter, however many there are.
+
+    An array on PostgreSQL, a JSON list read by ``json_each`` on SQLite: a
+    100 000-line statement is one query, not a hundred chunks under SQLite's
+    bound-parameter limit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("values", values, type_=ARRAY(String)))
+    listed = func.json_each(bindparam("values", json.dumps(values))).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def existing_keys(session: Session, org_id: int, account_key: str, keys: Iterable[str]) -> set[str]:
-    """Which of these natural keys this account already has (one array query on PostgreSQL)."""
+    """Which of these natural keys this account already has."""
     keys = list(keys)
-    base = select(StatementEntry.natural_key).where(
-        StatementEntry.organization_id == org_id, StatementEntry.account_key == account_key
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        keys_param = bindparam("keys", value=keys, type_=ARRAY(String))
-        return set(session.scalars(base.where(StatementEntry.natural_key == any_(keys_param))))
-    found: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        found.update(
-            session.scalars(base.where(StatementEntry.natural_key.in_(keys[start : start + CHUNK])))
+    if not keys:
+        return set()
+    return set(
+        session.scalars(
+            select(StatementEntry.natural_key).where(
+                StatementEntry.organization_id == org_id,
+                StatementEntry.account_key == account_key,
+                _one_of(session, StatementEntry.natural_key, keys),
+            )
         )
-    return found
+    )
 
 
 def lock_accounts(session: Session, org_id: int, account_keys: Iterable[str]) -> None:
@@ -57,43 +69,58 @@ def add_statement(session: Session, statement: BankStatement) -> BankStatement:
     return statement
 
 
-def insert_rows(session: Session, model, rows: list[dict]) -> None:
+def insert_rows(session: Session, model, rows: Iterable[dict]) -> int:
     """Bulk insert straight through the driver: COPY on PostgreSQL, executemany on SQLite.
 
     Imports write tens of thousands of rows; SQLAlchemy's per-row parameter
     processing cost more than the database itself. Values are converted here
     the way the column types would (JSON text, UTC timestamps, ISO dates on
     SQLite). Table and column names come from the models, never from input.
+
+    ``rows`` may be a generator, consumed once as the database takes the rows:
+    memory stays flat, and PostgreSQL's server writes rows while the caller
+    builds the next ones (one COPY per table). Returns how many were written.
     """
-    if not rows:
-        return
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
     table = model.__table__
-    columns = list(rows[0])
+    columns = list(first)
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     converters = [_converter(table.columns[name].type, sqlite) for name in columns]
     row_values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     converted = [(index, convert) for index, convert in enumerate(converters) if convert]
-    values: list[tuple] = []
-    for row in rows:
-        value = row_values(row)
-        if converted:
-            value = list(value)
-            for index, convert in converted:
-                if value[index] is not None:
-                    value[index] = convert(value[index])
-            value = tuple(value)
-        values.append(value)
+    written = 0
+
+    def values():
+        nonlocal written
+        for row in chain((first,), rows):
+            value = row_values(row)
+            if converted:
+                value = list(value)
+                for index, convert in converted:
+                    if value[index] is not None:
+                        value[index] = convert(value[index])
+            written += 1
+            yield value
+
     names = ", ".join(columns)
-    if sqlite:
-        marks = ", ".join("?" for _ in columns)
-        connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)  # noqa: S608
-        return
-    with connection.connection.dbapi_connection.cursor() as cursor:
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types([_pg_binary_type(table.columns[name].type) for name in columns])
-            for value in values:
-                copy.write_row(value)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        if sqlite:
+            marks = ", ".join("?" for _ in columns)
+            insert = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(insert, values())
+        else:
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([_pg_binary_type(table.columns[name].type) for name in columns])
+                for value in values():
+                    copy.write_row(value)
+    finally:
+        cursor.close()
+    return written
 
 
 def _pg_binary_type(column_type) -> str:
@@ -157,16 +184,14 @@ def reserve_ids(session: Session, model, count: int) -> list[int]:
 def payments_by_end_to_end(session: Session, org_id: int, ids: Iterable[str]) -> dict[str, int]:
     """end-to-end id -> the latest payment carrying it."""
     ids = list(set(ids))
-    out: dict[str, int] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        rows = session.execute(
-            select(Payment.end_to_end_id, Payment.id)
-            .where(Payment.organization_id == org_id, Payment.end_to_end_id.in_(chunk))
-            .order_by(Payment.id)
-        )
-        out.update({e2e: pid for e2e, pid in rows})
-    return out
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Payment.end_to_end_id, Payment.id)
+        .where(Payment.organization_id == org_id, _one_of(session, Payment.end_to_end_id, ids))
+        .order_by(Payment.id)
+    )
+    return {e2e: pid for e2e, pid in rows}
 
 
 def for_import(session: Session, org_id: int, import_file_id: int) -> list[BankStatement]:
