@@ -162,6 +162,30 @@ def test_returned_direct_debit_is_linked_to_the_payment(db, plugins):
     assert (ret.reason_code, ret.payment_id, ret.amount_minor) == ("AM04", paid.id, 8000)
 
 
+def test_a_returned_transfer_credited_back_is_not_a_customer_payment(db, plugins):
+    # A credit with a return reason is money sent out coming back (e.g. to a closed
+    # account): cash application must not offer it against customers' invoices.
+    viewer = make_org(db)
+    result = do_import(
+        db,
+        viewer,
+        plugins,
+        camt(
+            [("C1", "30.00", "CRDT", "PAY-1", None), ("C2", "12.00", "CRDT", "OUT-9", "AC04")],
+            "142.00",
+        ),
+    )
+    assert result.summary["newEntries"] == 2 and result.summary["paymentsCreated"] == 1
+    with db.read() as s:
+        assert s.scalars(select(Payment.end_to_end_id)).all() == ["PAY-1"]
+        assert (
+            s.scalar(
+                select(StatementEntry.return_reason).where(StatementEntry.end_to_end_id == "OUT-9")
+            )
+            == "AC04"
+        )
+
+
 def zipped(files: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:

@@ -93,3 +93,29 @@ def test_bad_files_give_a_coded_error_and_write_nothing_or_a_warning(db, plugins
         return
     # Accepted bad files are the documented tolerant cases: they must say what is wrong.
     assert result.to_json()["warnings"], f"{rel} imported silently"
+
+
+@pytest.mark.parametrize(
+    ("rel", "payments", "returns"),
+    [
+        # GVC 109 "SEPA-LASTSCHR. RETOURE CORE": a direct debit charged back, no ?34 code.
+        ("mt940/jejik_deutschebank.txt", 0, 1),
+        # A credit :61:...C1,57NRTI with /RTRN/MS03 (a transfer sent out, credited back: not a
+        # payment) and a debit D12,75NRTI with /RTRN/MS03 (a direct debit charged back).
+        ("mt940/oca_test-ing-old.940", None, 1),
+    ],
+)
+def test_r_transactions_of_real_files_are_returns_not_payments(db, plugins, rel, payments, returns):
+    require_corpus()
+    viewer = make_org(db)
+    summary = run_import(db, viewer, plugins, rel).to_json()
+    assert summary["returnsRecorded"] == returns
+    if payments is not None:
+        assert summary["paymentsCreated"] == payments
+    with db.read() as s:
+        returned = s.scalars(
+            select(StatementEntry).where(StatementEntry.return_reason.is_not(None))
+        )
+        for entry in returned:  # every return keeps its reason, and none became a payment
+            assert entry.return_reason == "MS03" or len(entry.return_reason) == 4
+            assert s.scalar(select(Payment).where(Payment.statement_entry_id == entry.id)) is None

@@ -311,6 +311,11 @@ def test_proprietary_return_reason():
     assert only_line(statement_xml(entry("1.00", "DBIT", details=details))).return_reason == "R-XYZ"
 
 
+def test_return_without_a_reason_code_is_an_unspecified_return():
+    details = tx("<RtrInf><AddtlInf>Retour</AddtlInf></RtrInf>")
+    assert only_line(statement_xml(entry("1.00", "DBIT", details=details))).return_reason == "MS03"
+
+
 def test_structured_rf_reference_is_compacted():
     spaced = tx(
         "<RmtInf><Strd><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr>"

@@ -320,6 +320,31 @@ def test_gvc_keyword_value_stops_where_it_would_overflow():
     assert line.return_reason == "AC01"
 
 
+@pytest.mark.parametrize(
+    ("gvc", "mark", "reason"),
+    [
+        ("109", "D", "MS03"),  # SEPA Core direct debit charged back, no ?34: still a return
+        ("159", "C", "MS03"),  # a credit transfer sent out and returned
+        ("109", "D", "AC04"),  # with ?34 902, "Konto erloschen"
+        ("105", "D", None),  # an ordinary direct debit is no return
+    ],
+)
+def test_gvc_of_an_r_transaction_is_a_return_even_without_a_reason(gvc, mark, reason):
+    code = "?34902" if reason == "AC04" else ""
+    text = (
+        f":20:X\n:25:1\n:60F:C200605EUR0,\n:61:2006080608{mark}12,35NRTIKREF\n"
+        f":86:{gvc}?00SEPA-LASTSCHR. RETOURE CORE?20SVWZ+SONSTIGE GRUENDE{code}\n"
+    )
+    _, [statement] = _one(text)
+    assert statement.lines[0].return_reason == reason
+
+
+def test_dutch_rtrn_without_a_code_is_an_unspecified_return():
+    text = ":20:X\n:25:1\n:60F:C140101EUR0,\n:61:1401200120C1,57NRTIEREF\n:86:/RTRN///EREF/E-1/\n"
+    _, [statement] = _one(text)
+    assert statement.lines[0].return_reason == "MS03"
+
+
 def test_gvc_with_other_separator_and_no_keywords():
     text = ":20:X\n:25:1\n:60F:C110101EUR0,\n:61:110101D15,70N000NONREF\n:86:000>100987654321\n>20HUUR>21 KANTOOR\n"
     _, [statement] = _one(text)

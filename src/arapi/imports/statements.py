@@ -493,9 +493,13 @@ def _detail_json(detail: TransactionDetail) -> dict:
 
 
 def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> Iterator[dict]:
-    """Booked credits become unapplied payments; a batch credit whose details add up gives one per detail."""
+    """Booked credits become unapplied payments; a batch credit whose details add up gives one per detail.
+
+    A credit carrying a return reason is a transfer sent out and returned, not
+    a customer's payment (see ``UNSPECIFIED_RETURN_REASON``).
+    """
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
-        if minor <= 0 or line.reversal or (line.status or "BOOK") in UNBOOKED:
+        if minor <= 0 or line.reversal or line.return_reason or (line.status or "BOOK") in UNBOOKED:
             continue
         parts = [(line, minor)]
         amounts = [d.amount for d in line.details]
@@ -506,6 +510,8 @@ def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> Itera
         ):
             parts = [(d, _minor(d.amount, cur)) for d in line.details]
         for part, part_minor in parts:
+            if part.return_reason:
+                continue
             reference = " ".join(x for x in (part.creditor_reference, part.remittance) if x) or None
             yield {
                 "organization_id": org,

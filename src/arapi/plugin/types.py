@@ -55,6 +55,13 @@ class CreditDebit(StrEnum):
     DEBIT = "DBIT"
 
 
+# The return reason of an R-transaction whose bank marks it as a return but gives
+# no reason code (ISO 20022 MS03, "reason not specified"). A line carrying any
+# return reason is a return: a debit reverses a payment collected earlier, a
+# credit brings back a transfer sent out, and neither is a customer's payment.
+UNSPECIFIED_RETURN_REASON = "MS03"
+
+
 @dataclass(frozen=True, slots=True)
 class TransactionDetail:
     """One transaction inside a batch entry (camt ``TxDtls``); amount signed like its entry."""
@@ -93,7 +100,9 @@ class StatementLine:
     end_to_end_id: str | None = None
     bank_reference: str | None = None
     bank_transaction_code: str | None = None
-    return_reason: str | None = None  # SEPA R-transaction reason (AM04, AC04, MD06, ...)
+    # SEPA R-transaction reason (AM04, AC04, MD06, ...): set on every return,
+    # UNSPECIFIED_RETURN_REASON when the bank names none.
+    return_reason: str | None = None
     details: tuple[TransactionDetail, ...] = ()
 
     @property

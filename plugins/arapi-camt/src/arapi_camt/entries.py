@@ -17,7 +17,13 @@ from functools import lru_cache
 
 from lxml import etree
 
-from arapi.plugin.types import ParseError, ParseErrorCode, StatementLine, TransactionDetail
+from arapi.plugin.types import (
+    UNSPECIFIED_RETURN_REASON,
+    ParseError,
+    ParseErrorCode,
+    StatementLine,
+    TransactionDetail,
+)
 from arapi_camt.values import (
     amount,
     calendar_date,
@@ -404,12 +410,16 @@ def _structured_reference(element: _Element, tags: Tags) -> str | None:
     return None
 
 
-def _return_reason(element: _Element, tags: Tags) -> str | None:
-    """``RtrInf/Rsn/Cd`` (AM04, AC04, MD06, ...) or its proprietary form."""
+def _return_reason(element: _Element, tags: Tags) -> str:
+    """``RtrInf/Rsn/Cd`` (AM04, AC04, MD06, ...) or its proprietary form.
+
+    ``RtrInf`` marks a return even when the bank gives no reason: it is then
+    MS03, ISO's "reason not specified".
+    """
     for item in element[:]:
         if item.tag == tags.Rsn:
-            return identifier(_choice_text(item))
-    return None
+            return identifier(_choice_text(item)) or UNSPECIFIED_RETURN_REASON
+    return UNSPECIFIED_RETURN_REASON
 
 
 def _party_name(element: _Element, tags: Tags) -> str | None:

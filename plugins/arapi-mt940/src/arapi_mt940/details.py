@@ -21,6 +21,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
 from arapi import rf
+from arapi.plugin.types import UNSPECIFIED_RETURN_REASON
 
 # "?" per the DK spec; Triodos uses ">". Other punctuation would misread "123.45 EUR".
 _GVC_HEAD = re.compile(r"^(?P<code>\d{3})(?P<sep>[?>])\d{2}")
@@ -59,6 +60,10 @@ _DK_RETURN_CODES = {
     "913": "MD07",
     "915": "RC01",
 }
+# GVCs of R-transactions (DK Anlage 3): SEPA direct debits charged back (108 B2B,
+# 109 Core) or reversed (193), credited back to the debtor (181, 184), and credit
+# transfers returned (159) or recalled (160). They are returns even without ?34.
+_DK_RETURN_GVCS = frozenset({"108", "109", "159", "160", "181", "184", "193"})
 _NOT_PROVIDED = "NOTPROVIDED"
 
 
@@ -147,7 +152,8 @@ def _gvc(text: str, code: str, sep: str, line_no: int, warnings: list[str]) -> D
         counterparty_iban=iban,
         end_to_end_id=_reference(keywords.get("EREF")),
         creditor_reference=_creditor_reference(remittance, purpose),
-        return_reason=_DK_RETURN_CODES.get(_tidy(joined("34")) or ""),
+        return_reason=_DK_RETURN_CODES.get(_tidy(joined("34")) or "")
+        or (UNSPECIFIED_RETURN_REASON if code in _DK_RETURN_GVCS else None),
         transaction_code=code,
     )
 
@@ -201,16 +207,16 @@ def _dutch(text: str) -> Details:
     name = _tidy(name) or _tidy(values.get("NAME"))
 
     remittance = _dutch_remittance(values.get("REMI"))
-    return_reason = _tidy((values.get("RTRN") or "").split("/")[0])
+    return_reason = (_tidy((values.get("RTRN") or "").split("/")[0]) or "").upper()
+    if not _SEPA_CODE.match(return_reason):  # /RTRN/ marks a return, whatever follows it
+        return_reason = UNSPECIFIED_RETURN_REASON if "RTRN" in values else None
     return Details(
         remittance=remittance,
         counterparty_name=name,
         counterparty_iban=iban if is_iban(iban) else None,
         end_to_end_id=_reference(values.get("EREF")),
         creditor_reference=_creditor_reference(remittance, text),
-        return_reason=return_reason.upper()
-        if return_reason and _SEPA_CODE.match(return_reason.upper())
-        else None,
+        return_reason=return_reason,
     )
 
 
