@@ -162,6 +162,31 @@ def test_returned_direct_debit_is_linked_to_the_payment(db, plugins):
     assert (ret.reason_code, ret.payment_id, ret.amount_minor) == ("AM04", paid.id, 8000)
 
 
+def test_a_charged_back_direct_debit_takes_back_its_payment_not_the_bank_charge(db, plugins):
+    # German MT940: the collection (GVC 171), then its charge-back (GVC 109, no ?34 code)
+    # of 11.85 plus 0.50 of charges debited as one 12.35 line.
+    def mt940(n, line, gvc, purpose):
+        return (
+            f":20:S{n}\r\n:25:20070000/0123456601\r\n:28C:{n}/1\r\n:60F:C200605EUR0,00\r\n"
+            f":61:{line}\r\n:86:{gvc}?00SEPA?20EREF+DD-1?21{purpose}\r\n:62F:C200608EUR0,00\r\n-"
+        ).encode()
+
+    viewer = make_org(db)
+    do_import(db, viewer, plugins, mt940(1, "2006050605C11,85NDDTNONREF", "171", "SVWZ+INV-7"))
+    result = do_import(
+        db,
+        viewer,
+        plugins,
+        mt940(2, "2006080608D12,35NRTINONREF", "109", "SVWZ+SONSTIGE GRUENDE"),
+        fmt="mt940",
+    )
+    assert result.summary["returnsRecorded"] == 1
+    with db.read() as s:
+        ret = s.scalar(select(PaymentReturn))
+        paid = s.scalar(select(Payment))
+    assert (ret.reason_code, ret.payment_id, ret.amount_minor) == ("MS03", paid.id, 1185)
+
+
 def test_a_returned_transfer_credited_back_is_not_a_customer_payment(db, plugins):
     # A credit with a return reason is money sent out coming back (e.g. to a closed
     # account): cash application must not offer it against customers' invoices.

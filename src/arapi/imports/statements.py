@@ -554,16 +554,21 @@ def _returns_for(
     if not candidates:
         return []
     payments = repo.payments_by_end_to_end(session, org, [c[4] for c in candidates if c[4]])
-    return [
-        {
-            "organization_id": org,
-            "statement_entry_id": entry_id,
-            "payment_id": payments.get(e2e) if e2e else None,
-            "amount_minor": amount,
-            "currency": cur,
-            "reason_code": (reason or "")[:10] or None,
-            "end_to_end_id": _clip(e2e, 100),
-            "created_at": now,
-        }
-        for entry_id, amount, cur, reason, e2e in candidates
-    ]
+    rows = []
+    for entry_id, amount, cur, reason, e2e in candidates:
+        payment_id, paid = payments.get(e2e, (None, amount)) if e2e else (None, amount)
+        rows.append(
+            {
+                "organization_id": org,
+                "statement_entry_id": entry_id,
+                "payment_id": payment_id,
+                # A return takes back at most its payment: the rest of the debit is
+                # the bank's charge (an MT940 /CHGS/ folded into the amount).
+                "amount_minor": min(amount, paid),
+                "currency": cur,
+                "reason_code": (reason or "")[:10] or None,
+                "end_to_end_id": _clip(e2e, 100),
+                "created_at": now,
+            }
+        )
+    return rows

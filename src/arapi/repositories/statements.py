@@ -181,17 +181,19 @@ def reserve_ids(session: Session, model, count: int) -> list[int]:
     return list(range(start + 1, start + 1 + count))
 
 
-def payments_by_end_to_end(session: Session, org_id: int, ids: Iterable[str]) -> dict[str, int]:
-    """end-to-end id -> the latest payment carrying it."""
+def payments_by_end_to_end(
+    session: Session, org_id: int, ids: Iterable[str]
+) -> dict[str, tuple[int, int]]:
+    """end-to-end id -> (id, amount_minor) of the latest payment carrying it."""
     ids = list(set(ids))
     if not ids:
         return {}
     rows = session.execute(
-        select(Payment.end_to_end_id, Payment.id)
+        select(Payment.end_to_end_id, Payment.id, Payment.amount_minor)
         .where(Payment.organization_id == org_id, _one_of(session, Payment.end_to_end_id, ids))
         .order_by(Payment.id)
     )
-    return {e2e: pid for e2e, pid in rows}
+    return {e2e: (pid, amount) for e2e, pid, amount in rows}
 
 
 def for_import(session: Session, org_id: int, import_file_id: int) -> list[BankStatement]:
