@@ -187,6 +187,35 @@ def test_a_charged_back_direct_debit_takes_back_its_payment_not_the_bank_charge(
     assert (ret.reason_code, ret.payment_id, ret.amount_minor) == ("MS03", paid.id, 1185)
 
 
+def test_returns_take_back_what_is_left_of_the_right_payment(db, plugins):
+    # "NONREF-X" is reused: 100.00 then 30.00. A 100.00 return takes back the payment
+    # that has 100.00 left (not the newest), and a second one finds none.
+    viewer = make_org(db)
+    do_import(db, viewer, plugins, camt([("P1", "100.00", "CRDT", "NONREF-X", None)], "200.00"))
+    do_import(db, viewer, plugins, camt([("P2", "30.00", "CRDT", "NONREF-X", None)], "230.00"))
+    do_import(
+        db,
+        viewer,
+        plugins,
+        camt(
+            [
+                ("R1", "100.00", "DBIT", "NONREF-X", "AM04"),
+                ("R2", "100.00", "DBIT", "NONREF-X", "AM04"),
+            ],
+            "30.00",
+        ),
+    )
+    with db.read() as s:
+        first, second = s.scalars(select(Payment).order_by(Payment.id)).all()
+        returns = s.execute(
+            select(PaymentReturn.payment_id, PaymentReturn.amount_minor).order_by(PaymentReturn.id)
+        ).all()
+    assert (first.amount_minor, second.amount_minor) == (10000, 3000)
+    # 100.00 is more than the 30.00 payment has: with two payments under one id the
+    # second return is left unlinked rather than guessed onto the 30.00.
+    assert [tuple(r) for r in returns] == [(first.id, 10000), (None, 10000)]
+
+
 def test_a_returned_transfer_credited_back_is_not_a_customer_payment(db, plugins):
     # A credit with a return reason is money sent out coming back (e.g. to a closed
     # account): cash application must not offer it against customers' invoices.

@@ -325,6 +325,7 @@ def test_gvc_keyword_value_stops_where_it_would_overflow():
     [
         ("109", "D", "MS03"),  # SEPA Core direct debit charged back, no ?34: still a return
         ("159", "C", "MS03"),  # a credit transfer sent out and returned
+        ("159", "D", None),  # a debit under a transfer-return code (its fee) returns nothing
         ("109", "D", "AC04"),  # with ?34 902, "Konto erloschen"
         ("105", "D", None),  # an ordinary direct debit is no return
     ],

@@ -36,7 +36,9 @@ class StatementEntry:
     bank_reference: str | None
     bank_transaction_code: str | None
     return_reason: str | None = strawberry.field(
-        description="SEPA R-transaction reason code (AM04, AC04, MD06, ...)."
+        description="SEPA R-transaction reason code (AM04, AC04, MD06, ...), set on every "
+        "return: MS03 (not specified) when the bank marks a return without a code. A credit "
+        "with one is a transfer sent out and returned, and is not a payment."
     )
 
 

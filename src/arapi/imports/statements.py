@@ -263,7 +263,11 @@ def import_statement(
     upload: ParsedUpload | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> StatementImportResult:
-    """Parse (unless ``upload`` is given) and record a statement file in the caller's transaction."""
+    """Parse (unless ``upload`` is given) and record a statement file in the caller's transaction.
+
+    ``progress`` is told how many entries were handled, every few thousand, while
+    the rows stream into the database: it must not use the database itself.
+    """
     viewer.require(Permission.IMPORT)
     sha = hashlib.sha256(data).hexdigest() if upload is None else upload.sha256
     seen = import_files.find(session, viewer.organization_id, KIND, sha)
@@ -553,18 +557,23 @@ def _returns_for(
             )
     if not candidates:
         return []
-    payments = repo.payments_by_end_to_end(session, org, [c[4] for c in candidates if c[4]])
+    found = repo.payments_by_end_to_end(session, org, [c[4] for c in candidates if c[4]])
+    # [id, currency, not yet returned], updated as returns of this file take their share.
+    payments = {e2e: [list(p) for p in listed] for e2e, listed in found.items()}
     rows = []
     for entry_id, amount, cur, reason, e2e in candidates:
-        payment_id, paid = payments.get(e2e, (None, amount)) if e2e else (None, amount)
+        payment = _returned_payment(payments.get(e2e, []) if e2e else [], amount, cur)
+        if payment is not None:
+            # A return takes back at most what is left of its payment: the rest of
+            # the debit is the bank's charge (an MT940 /CHGS/ folded into the amount).
+            amount = min(amount, payment[2])
+            payment[2] -= amount
         rows.append(
             {
                 "organization_id": org,
                 "statement_entry_id": entry_id,
-                "payment_id": payment_id,
-                # A return takes back at most its payment: the rest of the debit is
-                # the bank's charge (an MT940 /CHGS/ folded into the amount).
-                "amount_minor": min(amount, paid),
+                "payment_id": None if payment is None else payment[0],
+                "amount_minor": amount,
                 "currency": cur,
                 "reason_code": (reason or "")[:10] or None,
                 "end_to_end_id": _clip(e2e, 100),
@@ -572,3 +581,17 @@ def _returns_for(
             }
         )
     return rows
+
+
+def _returned_payment(payments: list[list], amount: int, currency: str) -> list | None:
+    """Which payment with the return's end-to-end id it takes back (ids are not always unique).
+
+    The newest in its currency with the whole amount left. A return larger than
+    what is left (charges folded in) takes back the payment only when the id
+    names no other: otherwise it would be a guess, and the return stays unlinked.
+    """
+    left = [p for p in payments if p[1] == currency and p[2] > 0]
+    enough = [p for p in left if p[2] >= amount]
+    if enough:
+        return enough[0]
+    return left[0] if len(payments) == 1 and left else None

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from arapi.db.base import UTCDateTime
 from arapi.models import BankStatement, Payment, StatementEntry
 from arapi.repositories import locks, paging
+from arapi.repositories.balances import PaymentBalance
 
 
 def _one_of(session: Session, column, values: list[str]):
@@ -37,8 +38,10 @@ def _one_of(session: Session, column, values: list[str]):
     bound-parameter limit.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("values", values, type_=ARRAY(String)))
-    listed = func.json_each(bindparam("values", json.dumps(values))).table_valued("value")
+        return column == any_(bindparam("values", values, type_=ARRAY(String), unique=True))
+    # json_each is built into SQLite since 3.38 (and into Python's own builds before).
+    listed = func.json_each(bindparam("values", json.dumps(values), unique=True))
+    listed = listed.table_valued("value")
     return column.in_(select(listed.c.value))
 
 
@@ -183,17 +186,21 @@ def reserve_ids(session: Session, model, count: int) -> list[int]:
 
 def payments_by_end_to_end(
     session: Session, org_id: int, ids: Iterable[str]
-) -> dict[str, tuple[int, int]]:
-    """end-to-end id -> (id, amount_minor) of the latest payment carrying it."""
+) -> dict[str, list[tuple[int, str, int]]]:
+    """end-to-end id -> (id, currency, amount not yet returned) of the payments carrying it, newest first."""
     ids = list(set(ids))
     if not ids:
         return {}
+    left = Payment.amount_minor - PaymentBalance().returned
     rows = session.execute(
-        select(Payment.end_to_end_id, Payment.id, Payment.amount_minor)
+        select(Payment.end_to_end_id, Payment.id, Payment.currency, left)
         .where(Payment.organization_id == org_id, _one_of(session, Payment.end_to_end_id, ids))
-        .order_by(Payment.id)
+        .order_by(Payment.id.desc())
     )
-    return {e2e: (pid, amount) for e2e, pid, amount in rows}
+    out: dict[str, list[tuple[int, str, int]]] = {}
+    for e2e, payment_id, currency, not_returned in rows:
+        out.setdefault(e2e, []).append((payment_id, currency, int(not_returned)))
+    return out
 
 
 def for_import(session: Session, org_id: int, import_file_id: int) -> list[BankStatement]:

@@ -60,10 +60,14 @@ _DK_RETURN_CODES = {
     "913": "MD07",
     "915": "RC01",
 }
-# GVCs of R-transactions (DK Anlage 3): SEPA direct debits charged back (108 B2B,
-# 109 Core) or reversed (193), credited back to the debtor (181, 184), and credit
-# transfers returned (159) or recalled (160). They are returns even without ?34.
-_DK_RETURN_GVCS = frozenset({"108", "109", "159", "160", "181", "184", "193"})
+# GVCs of R-transactions (DK Anlage 3), returns even without a ?34 code: debits of
+# SEPA direct debits charged back (108 B2B, 109 Core) or reversed (193); credits of
+# direct debits credited back to the debtor (181, 184) and of credit transfers
+# returned (159, 160 instant).
+_DK_RETURN_GVCS = {
+    False: frozenset({"108", "109", "193"}),
+    True: frozenset({"159", "160", "181", "184"}),
+}
 _NOT_PROVIDED = "NOTPROVIDED"
 
 
@@ -91,6 +95,11 @@ def parse_details(fields: list[list[str]], line_no: int, warnings: list[str]) ->
     if _DUTCH_HEAD.match(joined):
         return _dutch(joined)
     return _free_text(lines)
+
+
+def gvc_return_reason(code: str | None, credit: bool) -> str | None:
+    """MS03 ("not specified") for a line whose GVC alone makes it a return in its direction."""
+    return UNSPECIFIED_RETURN_REASON if code in _DK_RETURN_GVCS[credit] else None
 
 
 @lru_cache(maxsize=4096)
@@ -152,8 +161,7 @@ def _gvc(text: str, code: str, sep: str, line_no: int, warnings: list[str]) -> D
         counterparty_iban=iban,
         end_to_end_id=_reference(keywords.get("EREF")),
         creditor_reference=_creditor_reference(remittance, purpose),
-        return_reason=_DK_RETURN_CODES.get(_tidy(joined("34")) or "")
-        or (UNSPECIFIED_RETURN_REASON if code in _DK_RETURN_GVCS else None),
+        return_reason=_DK_RETURN_CODES.get(_tidy(joined("34")) or ""),
         transaction_code=code,
     )
 

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile, StatementLine
-from arapi_mt940.details import Details, is_iban, parse_details
+from arapi_mt940.details import Details, gvc_return_reason, is_iban, parse_details
 from arapi_mt940.fields import Balance, RawLine, parse_balance, parse_statement_line
 from arapi_mt940.lexer import End, Field, Lexed, decode, lex
 
@@ -250,7 +250,8 @@ def _line(raw: RawLine, details: Details, currency: str) -> StatementLine:
         end_to_end_id=details.end_to_end_id,
         bank_reference=raw.bank_reference or owner_reference,
         bank_transaction_code=details.transaction_code or raw.type_code,
-        return_reason=details.return_reason,
+        return_reason=details.return_reason
+        or gvc_return_reason(details.transaction_code, raw.amount > 0),
     )
 
 
