@@ -16,6 +16,18 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from arapi.errors import ArapiError, MoneyErrorCode
 
+# The largest magnitude arapi stores, in minor units: a BIGINT holds 9.2e18 and
+# sums must fit too, with room to spare. Beyond it an amount is refused, never
+# truncated or left to overflow in the database.
+MAX_MINOR = 10**17
+
+
+def bounded(minor: int, amount: object, currency: str) -> int:
+    """``minor`` when arapi can store it; else INVALID_AMOUNT naming ``amount``."""
+    if abs(minor) >= MAX_MINOR:
+        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"amount {amount} {currency} is too large")
+    return minor
+
 
 @lru_cache(maxsize=1)
 def _known_currencies() -> frozenset[str]:
@@ -84,7 +96,7 @@ def _to_minor(amount: Decimal | str | int, currency: str) -> int:
             MoneyErrorCode.AMOUNT_PRECISION,
             f"{value} has more decimals than {normalize_currency(currency)} allows ({exponent(currency)})",
         )
-    return int(scaled)
+    return bounded(int(scaled), value, currency)
 
 
 def from_minor(minor: int, currency: str) -> Decimal:

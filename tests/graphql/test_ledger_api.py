@@ -194,6 +194,17 @@ def test_bad_inputs_give_coded_user_errors_and_write_nothing(api):
         (
             INVOICE,
             {
+                "customerId": customer["id"],
+                "number": "F-4b",
+                "issueDate": "2025-01-15",
+                "total": {"amount": "1" + "0" * 19, "currency": "EUR"},  # beyond a BIGINT
+            },
+            "INVALID_AMOUNT",
+            ["total", "amount"],
+        ),
+        (
+            INVOICE,
+            {
                 "customerId": "bm90LWFuLWlk",
                 "number": "F-5",
                 "issueDate": "2025-01-15",

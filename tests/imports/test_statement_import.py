@@ -144,6 +144,17 @@ def test_large_overlapping_statements_with_progress(db, plugins):
     assert refs == [f"E{n}" for n in range(9000)]
 
 
+def test_an_amount_too_large_to_store_refuses_the_file_and_writes_nothing(db, plugins):
+    # The database would overflow at the 6 501st line, mid-stream: it is refused before.
+    viewer = make_org(db)
+    lines = [(f"R{n}", "1.00", "CRDT", f"E{n}", None) for n in range(7000)]
+    lines[6500] = ("RX", "999999999999999999", "CRDT", "EX", None)
+    with pytest.raises(ArapiError) as err:
+        do_import(db, viewer, plugins, camt(lines, "7100.00"))
+    assert err.value.code == "INVALID_AMOUNT" and "999999999999999999 EUR" in err.value.message
+    assert [count(db, m) for m in (ImportFile, BankStatement, StatementEntry, Payment)] == [0] * 4
+
+
 def test_unbalanced_statement_imports_with_a_warning(db, plugins):
     viewer = make_org(db)
     result = do_import(db, viewer, plugins, camt([("A1", "50.00", "CRDT", "E1", None)], "999.00"))

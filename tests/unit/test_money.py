@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from arapi.errors import ArapiError, MoneyErrorCode
-from arapi.money import Money, exponent, from_minor, normalize_currency, to_minor
+from arapi.money import MAX_MINOR, Money, exponent, from_minor, normalize_currency, to_minor
 
 
 def test_exponents_come_from_cldr():
@@ -28,6 +28,15 @@ def test_sub_unit_amounts_are_refused():
     assert err.value.code is MoneyErrorCode.AMOUNT_PRECISION
     with pytest.raises(ArapiError):
         to_minor("10.5", "JPY")
+
+
+def test_amounts_beyond_what_the_database_stores_are_refused():
+    assert to_minor("999999999999999.99", "EUR") == MAX_MINOR - 1
+    for amount in ("1000000000000000.00", "-1000000000000000", "1E+20"):
+        with pytest.raises(ArapiError) as err:
+            to_minor(amount, "EUR")
+        assert err.value.code == MoneyErrorCode.INVALID_AMOUNT and "too large" in err.value.message
+    assert MAX_MINOR * 90 < 2**63  # a BIGINT still holds the sum of 90 of the largest
 
 
 def test_floats_are_refused():

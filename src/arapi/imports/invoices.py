@@ -60,13 +60,13 @@ from arapi.auth.viewer import Viewer
 from arapi.config import Settings
 from arapi.customers import service as customer_service
 from arapi.customers.identifiers import compact_iban, normalize_country, normalize_legal_id
-from arapi.errors import ArapiError, CommonErrorCode, MoneyErrorCode
+from arapi.errors import ArapiError, CommonErrorCode
 from arapi.imports.claim import claim, clean_filename
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.invoices import service as invoice_service
 from arapi.models import Allocation, Customer, Invoice
-from arapi.money import exponent, from_minor, normalize_currency, parse_decimal
+from arapi.money import bounded, exponent, from_minor, normalize_currency, parse_decimal
 from arapi.plugin.host import PluginHost
 from arapi.plugin.types import InvoiceDocument, Party, TaxAmount
 from arapi.repositories import allocations as allocation_repo
@@ -78,8 +78,6 @@ KIND = "invoices"
 SOURCE = "import"
 DEFAULT_MAX_BYTES = Settings.max_upload_bytes
 PREPAID_EXPLANATION = "settled before import"
-# BIGINT minor units, with room to spare: amounts beyond this are refused, not truncated.
-MAX_MINOR = 10**17
 NAME_MAX = 300  # Customer.name
 REF_MAX = 100  # Customer.external_ref, Invoice.number, Invoice.external_ref
 KINDS = ("invoice", "credit_note")
@@ -283,10 +281,7 @@ def _round(value: Decimal, currency: str) -> Decimal:
 
 
 def _minor(value: Decimal, currency: str) -> int:
-    minor = int(value.scaleb(exponent(currency), _WIDE))
-    if abs(minor) >= MAX_MINOR:
-        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"amount {value} {currency} is too large")
-    return minor
+    return bounded(int(value.scaleb(exponent(currency), _WIDE)), value, currency)
 
 
 def _amounts(doc: InvoiceDocument, currency: str, warnings: list[str]) -> _Amounts:

@@ -30,7 +30,7 @@ from arapi.imports.claim import claim, clean_filename
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
-from arapi.money import exponent, normalize_currency
+from arapi.money import bounded, exponent, normalize_currency
 from arapi.plugin import PluginHost
 from arapi.plugin.types import (
     ParseError,
@@ -157,7 +157,8 @@ def _known_currency(code: str) -> str:
 
 def _minor(amount: Decimal, currency: str) -> int:
     """Minor units; sub-unit digits (a few banks send them) round half-even, flagged by precision_warnings."""
-    return int(amount.scaleb(exponent(currency)).to_integral_value(rounding=ROUND_HALF_EVEN))
+    minor = int(amount.scaleb(exponent(currency)).to_integral_value(rounding=ROUND_HALF_EVEN))
+    return bounded(minor, amount, currency)
 
 
 def precision_warnings(statement: Statement) -> list[str]:
