@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import zipfile
@@ -128,9 +129,17 @@ def test_large_overlapping_statements_with_progress(db, plugins):
         return [(f"R{n}", "1.00", "CRDT", f"E{n}", None) for n in range(first, last)]
 
     reports: list[int] = []
-    first = do_import(db, viewer, plugins, camt(lines(0, 6000), "6100.00"), progress=reports.append)
+    collecting: set[bool] = set()
+
+    def progress(n):
+        reports.append(n)
+        collecting.add(gc.isenabled())
+
+    first = do_import(db, viewer, plugins, camt(lines(0, 6000), "6100.00"), progress=progress)
     assert first.summary["newEntries"] == 6000 and first.summary["paymentsCreated"] == 6000
     assert [n for n in reports if n] == [5000, 1000]
+    # The cycle collector waits while the rows are written (imports/collector.py), then resumes.
+    assert collecting == {False} and gc.isenabled()
     reports.clear()
     second = do_import(
         db, viewer, plugins, camt(lines(3000, 9000), "6100.00"), progress=reports.append

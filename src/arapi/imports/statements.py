@@ -25,7 +25,7 @@ from arapi.auth.viewer import Viewer
 from arapi.customers.identifiers import compact_iban
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError
-from arapi.imports import archive
+from arapi.imports import archive, collector
 from arapi.imports.claim import claim, clean_filename
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
@@ -73,6 +73,7 @@ class StatementImportResult:
 # ------------------------------------------------------------------ parsing (pure)
 
 
+@collector.paused()
 def parse_upload(
     plugins: PluginHost,
     data: bytes,
@@ -286,6 +287,7 @@ def import_statement(
     return record(session, viewer, upload, progress)
 
 
+@collector.paused()
 def record(
     session: Session,
     viewer: Viewer,
