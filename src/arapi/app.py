@@ -26,10 +26,12 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from arapi.config import Settings
 from arapi.db import Database
+from arapi.errors import CommonErrorCode
 from arapi.graphql.context import Context, authenticate_header
 from arapi.graphql.errors import missing_error_codes
 from arapi.graphql.limits import INTERNAL, INTERNAL_MESSAGE, format_errors
 from arapi.graphql.scalars import uses_arapi_scalars
+from arapi.inputs import text_problem
 from arapi.plugin import PluginHost
 from arapi.repositories import organizations as organization_repo
 
@@ -63,6 +65,9 @@ def current_request_id() -> str | None:
 
 def error_response(status: int, code: str, message: str, request_id: str | None) -> JSONResponse:
     """A transport-level failure, shaped like a GraphQL error response."""
+    # A message may quote the request (an operation name); JSONResponse encodes
+    # strict UTF-8, where a lone surrogate would fail the error response itself.
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     extensions: dict[str, Any] = {"code": code}
     if request_id:
         extensions["requestId"] = request_id
@@ -258,7 +263,34 @@ class ArapiGraphQL(GraphQL):
                 + " (any non-empty value): it protects uploads against cross-site request forgery",
                 CSRF_PREFLIGHT_REQUIRED,
             )
-        return await super().parse_http_body(request_adapter)
+        request_data = await super().parse_http_body(request_adapter)
+        _check_operation_name(getattr(request_data, "operation_name", None))
+        return request_data
+
+    async def parse_multipart(self, request_adapter: Any) -> Any:
+        # strawberry walks the "map" paths into the operations as they come and
+        # maps only a missing file to a 400; a map of another shape (a list, a
+        # path through a number, a bad index) fails in Python instead.
+        try:
+            return await super().parse_multipart(request_adapter)
+        except (AttributeError, TypeError, ValueError, IndexError, RecursionError):
+            raise _CodedHTTPError(
+                400, "the multipart map does not fit the operations", BAD_REQUEST
+            ) from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        # strawberry maps only JSONDecodeError to a 400; these would be 500s.
+        try:
+            value = super().decode_json(data)
+        except UnicodeDecodeError:
+            raise _CodedHTTPError(400, "the request body is not UTF-8", BAD_REQUEST) from None
+        except RecursionError:
+            raise _CodedHTTPError(
+                400, "the request JSON is nested too deeply", BAD_REQUEST
+            ) from None
+        if not isinstance(value, (dict, list)):  # a list is a batch (refused by strawberry)
+            raise _CodedHTTPError(400, "the request JSON must be an object", BAD_REQUEST)
+        return value
 
     async def process_result(self, request: Request, result: Any) -> Any:
         # A safety net: errors raised outside the masking extension (or by a
@@ -266,6 +298,17 @@ class ArapiGraphQL(GraphQL):
         if getattr(result, "errors", None):
             result.errors = format_errors(result.errors, _request_id_of(request.scope))
         return await super().process_result(request, result)
+
+
+def _check_operation_name(name: object) -> None:
+    """operationName is text from the client like any other (see arapi.inputs)."""
+    if name is None:
+        return
+    if not isinstance(name, str):
+        raise _CodedHTTPError(400, "operationName must be a string or null", BAD_REQUEST)
+    problem = text_problem(name)
+    if problem is not None:
+        raise _CodedHTTPError(400, f"operationName {problem}", CommonErrorCode.INVALID_INPUT.value)
 
 
 def _has_preflight_header(headers: Mapping[str, str]) -> bool:

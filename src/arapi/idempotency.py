@@ -14,8 +14,11 @@ from sqlalchemy.orm import Session
 
 from arapi.auth.viewer import Viewer
 from arapi.errors import ArapiError, CommonErrorCode
+from arapi.inputs import check_text
 from arapi.models import IdempotencyKey
 from arapi.repositories import idempotency as repo
+
+KEY_MAX_LENGTH = 200  # IdempotencyKey.key
 
 
 def fingerprint(payload: Any) -> str:
@@ -29,6 +32,13 @@ def replay(
     """The result id of an earlier identical request, or None when this key is new."""
     if not key:
         return None
+    if len(key) > KEY_MAX_LENGTH:
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT,
+            f"an idempotency key has at most {KEY_MAX_LENGTH} characters",
+            ["idempotencyKey"],
+        )
+    check_text(key, "the idempotency key")
     row = repo.find(session, viewer.organization_id, operation, key)
     if row is None:
         return None

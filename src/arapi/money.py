@@ -16,22 +16,30 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from arapi.errors import ArapiError, MoneyErrorCode
 
-# The largest magnitude arapi stores, in minor units: a BIGINT holds 9.2e18 and
-# sums must fit too, with room to spare. Beyond it an amount is refused, never
-# truncated or left to overflow in the database.
-MAX_MINOR = 10**17
+# The largest magnitude arapi stores, in minor units (10 trillion euros): a
+# BIGINT holds 9.2e18, so the sum of over 9 000 such amounts (a customer's
+# exposure, a statement's credits) still fits. Beyond it an amount is refused,
+# never truncated or left to overflow in the database.
+MAX_MINOR = 10**15
+# ISO 4217 codes that are not money anyone pays in: precious metals, bond market
+# and settlement units, special drawing rights, "testing". XXX ("no currency")
+# stays: statement parsers give it to bank lines whose file names no currency.
+NOT_MONEY = frozenset(
+    {"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XFO", "XFU", "XRE", "XSU"}
+    | {"XTS", "XUA", "XEU"}
+)
 
 
-def bounded(minor: int, amount: object, currency: str) -> int:
-    """``minor`` when arapi can store it; else INVALID_AMOUNT naming ``amount``."""
+def bounded(minor: int, what: str) -> int:
+    """``minor`` when arapi can store it; else INVALID_AMOUNT saying ``what`` is too large."""
     if abs(minor) >= MAX_MINOR:
-        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"amount {amount} {currency} is too large")
+        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"{what} is too large")
     return minor
 
 
 @lru_cache(maxsize=1)
 def _known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    return frozenset(list_currencies()) - NOT_MONEY
 
 
 def normalize_currency(code: str) -> str:
@@ -96,7 +104,7 @@ def _to_minor(amount: Decimal | str | int, currency: str) -> int:
             MoneyErrorCode.AMOUNT_PRECISION,
             f"{value} has more decimals than {normalize_currency(currency)} allows ({exponent(currency)})",
         )
-    return bounded(int(scaled), value, currency)
+    return bounded(int(scaled), f"amount {value} {currency}")
 
 
 def from_minor(minor: int, currency: str) -> Decimal:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -217,6 +218,8 @@ def test_a_refused_document_is_reported_and_the_sync_goes_on(db):
             replace(erp_invoice("F-2"), buyer=Party(name="Martin\x00SARL")),
             replace(erp_invoice("F-3"), buyer=Party(name=None, siren=None)),
             replace(erp_invoice("F-4"), buyer=Party(name="Nouveau SAS")),
+            # Year 9999 and no due date: the default due date overflowed, every sync failed.
+            replace(erp_invoice("F-5"), issue_date=date(9999, 12, 31), due_date=None),
         ]
     )
     result = sync(db, viewer, host_with_source(source))
@@ -226,12 +229,14 @@ def test_a_refused_document_is_reported_and_the_sync_goes_on(db):
         ("F-2", "refused"),
         ("F-3", "refused"),
         ("F-4", "created"),
+        ("F-5", "refused"),
     ]
-    assert result.cursor == "5" and count(db, Invoice) == 2
+    assert result.cursor == "6" and count(db, Invoice) == 2
     refusals = [w for w in result.warnings if " refused [" in w]
     assert refusals[0].startswith("invoice 'W-1' refused [INVALID_INPUT]: unknown document kind")
     assert "refused [ENCODING]: buyer.name holds a NUL character" in refusals[1]
     assert "refused [BUYER_UNKNOWN]" in refusals[2]
+    assert "refused [INVALID_INPUT]: the issue date 9999-12-31 is outside 1900-2199" in refusals[3]
     with db.read() as s:
         names = sorted(s.scalars(select(Customer.name)))
     assert names == ["Dupont SA", "Nouveau SAS"], "a refused document leaves no customer behind"

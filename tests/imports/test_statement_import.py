@@ -164,6 +164,41 @@ def test_an_amount_too_large_to_store_refuses_the_file_and_writes_nothing(db, pl
     assert [count(db, m) for m in (ImportFile, BankStatement, StatementEntry, Payment)] == [0] * 4
 
 
+def test_long_bank_ids_that_differ_only_at_the_end_stay_two_lines(db, plugins):
+    # Clipped to the column after being made unique, they collided on the unique key.
+    viewer = make_org(db)
+    long = "R" * 250
+    data = camt(
+        [(long + "1", "1.00", "CRDT", "E1", None), (long + "2", "2.00", "CRDT", "E2", None)],
+        "103.00",
+    )
+    assert do_import(db, viewer, plugins, data).summary["newEntries"] == 2
+    overlapping = camt(
+        [(long + "2", "2.00", "CRDT", "E2", None), ("S3", "3.00", "CRDT", "E3", None)], "105.00"
+    )
+    summary = do_import(db, viewer, plugins, overlapping).summary
+    assert (summary["newEntries"], summary["duplicateEntries"]) == (1, 1)
+
+
+def test_texts_longer_than_their_column_are_clipped_and_odd_dates_refused(db, plugins):
+    viewer = make_org(db)
+    data = camt([("A1", "5.00", "CRDT", "E1", None)], "105.00")
+    clipped = data.replace(b"<Id>S1</Id>", b"<Id>" + b"S" * 300 + b"</Id>").replace(
+        b"<Cd>BOOK</Cd>", b"<Cd>BOOKEDLONGSTATUS</Cd>"
+    )
+    assert do_import(db, viewer, plugins, clipped).summary["newEntries"] == 1
+    with db.read() as s:
+        assert len(s.scalar(select(BankStatement.statement_ref))) == 140
+        assert s.scalar(select(StatementEntry.status)) == "BOOKEDLONG"
+    year_one = data.replace(b"<BookgDt><Dt>2025-03-01", b"<BookgDt><Dt>0001-03-01")
+    with pytest.raises(ArapiError) as err:
+        do_import(db, viewer, plugins, year_one)
+    assert (
+        err.value.code == ParseErrorCode.INVALID_DATE and "outside 1900-2199" in err.value.message
+    )
+    assert count(db, StatementEntry) == 1
+
+
 def test_unbalanced_statement_imports_with_a_warning(db, plugins):
     viewer = make_org(db)
     result = do_import(db, viewer, plugins, camt([("A1", "50.00", "CRDT", "E1", None)], "999.00"))

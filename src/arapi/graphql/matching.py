@@ -10,12 +10,13 @@ import strawberry
 from strawberry.types import Info
 
 from arapi.auth.roles import Permission
+from arapi.errors import ArapiError, CommonErrorCode
 from arapi.graphql import loaders
 from arapi.graphql.common import money, mutate, page_request, pk_of, read
 from arapi.graphql.errors import UserError
 from arapi.graphql.nodes import Customer, Invoice, Payment, payment_node
 from arapi.graphql.permissions import require
-from arapi.graphql.relay import Connection, build_connection, to_global_id
+from arapi.graphql.relay import Connection, PageRequest, build_connection, to_global_id
 from arapi.graphql.scalars import Money
 from arapi.matching import service
 from arapi.repositories import matching as repo
@@ -112,6 +113,21 @@ async def payment_proposals(
     return [MatchProposal.from_model(r, payment.amount.currency) for r in rows]
 
 
+def _review_cursor(page: PageRequest) -> int | None:
+    """The payment id a paymentsForReview cursor holds: its one sort key, never null.
+
+    The repository compares it with the id column as is; a cursor of another
+    list (a name, a date, two keys) must not reach that SQL.
+    """
+    if page.after is None:
+        return None
+    if len(page.after) == 1 and isinstance(page.after[0], int):  # never a bool: see decode_cursor
+        return page.after[0]
+    raise ArapiError(
+        CommonErrorCode.INVALID_INPUT, "the cursor was made for another list", ["after"]
+    )
+
+
 @strawberry.type
 class MatchingQuery:
     @strawberry.field(description="Payments whose proposals wait for a person, oldest first.")
@@ -120,13 +136,11 @@ class MatchingQuery:
     ) -> Connection[Payment]:
         viewer = require(info, Permission.READ_ALL)
         page = page_request(info, first, after)
+        after_id = _review_cursor(page)
 
         def fetch(s):
             ids, more = repo.payments_waiting_for_review(
-                s,
-                viewer.organization_id,
-                limit=page.size,
-                after=page.after[0] if page.after else None,
+                s, viewer.organization_id, limit=page.size, after=after_id
             )
             rows = payment_repo.get_rows(s, viewer.organization_id, ids)
             return [rows[i] for i in ids if i in rows], more

@@ -52,6 +52,9 @@ _MAX_CURSOR_CHARS = 1024
 _MAX_GLOBAL_ID_CHARS = 200
 _TYPE_NAME_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,63}")
 _PK_RE = re.compile(r"[1-9][0-9]{0,18}")
+# Keys and cursor integers are compared with BIGINT columns: beyond its range
+# PostgreSQL fails the query ("bigint out of range") instead of finding nothing.
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 _B64_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 CursorValue = int | str | date | datetime | None
@@ -96,6 +99,8 @@ def from_global_id(gid: object, expected_type: str | None = None) -> tuple[str, 
     if not sep or not _TYPE_NAME_RE.fullmatch(type_name) or not _PK_RE.fullmatch(pk_text):
         raise invalid
     pk = int(pk_text)
+    if pk > _BIGINT_MAX:  # 19 digits pass the pattern but may not fit a key column
+        raise invalid
     if to_global_id(type_name, pk) != gid:  # one canonical spelling per ID
         raise invalid
     if expected_type is not None and type_name != expected_type:
@@ -145,7 +150,9 @@ def decode_cursor(cursor: object, kinds: Sequence[type] | None = None) -> tuple[
 
     ``kinds`` (e.g. ``(str, int)``) checks the arity and the type of each
     value, so a cursor of another ordering is refused instead of reaching SQL.
-    ``None`` values are always accepted.
+    ``None`` values and any text are accepted here; ``paging.fetch`` refuses
+    what SQL cannot compare (NULL, text with a NUL or a lone surrogate). Integers beyond BIGINT
+    are refused: no key a cursor is made from can hold one.
     """
     invalid = ArapiError(CommonErrorCode.INVALID_INPUT, f"{_shown(cursor)} is not a valid cursor")
     if not isinstance(cursor, str) or not cursor or len(cursor) > _MAX_CURSOR_CHARS:
@@ -158,11 +165,11 @@ def decode_cursor(cursor: object, kinds: Sequence[type] | None = None) -> tuple[
         raise invalid
     values: list[CursorValue] = []
     for item in items:
-        if (
-            item is None
-            or isinstance(item, str)
-            or (isinstance(item, int) and not isinstance(item, bool))
-        ):
+        if item is None or isinstance(item, str):
+            values.append(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            if not _BIGINT_MIN <= item <= _BIGINT_MAX:
+                raise invalid
             values.append(item)
         elif isinstance(item, dict) and len(item) == 1:
             ((tag, text),) = item.items()

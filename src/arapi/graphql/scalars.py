@@ -21,12 +21,16 @@ a schema.
 
 Every input error is a ``GraphQLError`` with ``extensions.code`` so that the
 error formatter passes it through to the client unmasked.
+
+Text that no database can store (a NUL, an unpaired surrogate) is refused
+before execution by :class:`TextCheckingExecutionContext`; dates outside
+1900-2199 by the Date scalar. The rules themselves live in :mod:`arapi.inputs`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, NewType
@@ -35,6 +39,7 @@ import strawberry
 from graphql import GraphQLError
 from graphql.language import (
     BooleanValueNode,
+    DocumentNode,
     EnumValueNode,
     FloatValueNode,
     IntValueNode,
@@ -43,12 +48,16 @@ from graphql.language import (
     ObjectValueNode,
     StringValueNode,
     ValueNode,
+    Visitor,
+    visit,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.scalar import ScalarDefinition
 
 from arapi import money as money_domain
 from arapi.errors import ArapiError, CommonErrorCode, MoneyErrorCode
+from arapi.inputs import check_date, text_problem
 
 CurrencyCode = NewType("CurrencyCode", str)
 """An ISO 4217 alphabetic code ("EUR"); annotate fields with it to get the scalar."""
@@ -221,9 +230,19 @@ def parse_date_value(value: object) -> date:
         shown = repr(value) if isinstance(value, str) else _describe(value)
         raise input_error(f'Date values are strings "YYYY-MM-DD", e.g. "2024-05-31"; got {shown}')
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise input_error(f"{value!r} is not a calendar date") from None
+    return _in_range(parsed, "Date")
+
+
+def _in_range(value: date, what: str) -> date:
+    """``value`` when arapi accepts it as a date (arapi.inputs.check_date); else a coded error."""
+    try:
+        check_date(value if not isinstance(value, datetime) else value.date(), what)
+    except ArapiError as exc:
+        raise input_error(exc.message, exc.code.value) from None
+    return value
 
 
 def parse_date_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> date:
@@ -241,7 +260,7 @@ def serialize_date(value: object) -> str:
 
 DateScalar: ScalarDefinition = strawberry.scalar(
     name="Date",
-    description='A calendar date, "YYYY-MM-DD".',
+    description='A calendar date, "YYYY-MM-DD", from 1900-01-01 to 2199-12-31.',
     serialize=serialize_date,
     parse_value=parse_date_value,
     parse_literal=parse_date_literal,
@@ -256,9 +275,11 @@ def parse_datetime_value(value: object) -> datetime:
             f'e.g. "2024-05-31T14:30:00+02:00" or "2024-05-31T12:30:00Z"; got {shown}'
         )
     try:
-        return datetime.fromisoformat(value)
+        instant = datetime.fromisoformat(value)
     except ValueError:
         raise input_error(f"{value!r} is not a valid instant") from None
+    # The same range as Date: an instant's day would feed the same date arithmetic.
+    return _in_range(instant, "DateTime")
 
 
 def parse_datetime_literal(node: ValueNode, _variables: dict[str, Any] | None = None) -> datetime:
@@ -282,6 +303,93 @@ DateTimeScalar: ScalarDefinition = strawberry.scalar(
     parse_value=parse_datetime_value,
     parse_literal=parse_datetime_literal,
 )
+
+
+# -------------------------------------------------------------- Text inputs
+# graphql-core refuses to redefine its built-in String scalar ("Redefinition
+# of reserved type"), so String coercion cannot carry the rule. Instead every
+# text of an operation is checked once, as its execution starts: the variables
+# as sent (all of them, at any depth) and the string literals of the document.
+
+
+def text_input_errors(
+    document: DocumentNode, variables: Mapping[str, Any] | None
+) -> list[GraphQLError]:
+    """INVALID_INPUT errors for the texts of an operation no database can store."""
+    errors = []
+    for name, value in (variables or {}).items():
+        found = _unstorable_text(value)
+        if found is not None:
+            trail, problem = found
+            where = f" at '{name}{trail}'" if trail else ""
+            errors.append(input_error(f"Variable '${name}'{where} {problem}"))
+    literals = _UnstorableLiterals()
+    visit(document, literals)
+    return errors + literals.errors
+
+
+def _unstorable_text(value: object) -> tuple[str, str] | None:
+    """(path, problem) of the first text in a JSON value that cannot be stored.
+
+    Iterative, with each entry linking to its parent, so deeply nested or huge
+    values cost neither recursion nor a path copy per item.
+    """
+    stack: list[tuple[object, tuple | None]] = [(value, None)]
+    while stack:
+        item, link = stack.pop()
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem is not None:
+                return _trail(link), problem
+        elif isinstance(item, dict):
+            stack.extend((child, (link, f".{key}")) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, (link, f"[{i}]")) for i, child in enumerate(item))
+    return None
+
+
+def _trail(link: tuple | None) -> str:
+    parts = []
+    while link is not None:
+        link, part = link
+        parts.append(part)
+    return "".join(reversed(parts))
+
+
+class _UnstorableLiterals(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[GraphQLError] = []
+
+    def enter_string_value(self, node: StringValueNode, *_args: Any) -> None:
+        problem = text_problem(node.value)
+        if problem is not None:
+            self.errors.append(input_error(f"String literal {problem}", node=node))
+
+
+class TextCheckingExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context, refusing unstorable text before anything runs.
+
+    Pass it as ``execution_context_class`` to the schema (``schema_for`` does).
+    """
+
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        schema: Any,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        errors = text_input_errors(document, raw_variable_values)
+        if errors:
+            return errors
+        return super().build(
+            schema, document, root_value, context_value, raw_variable_values, *args, **kwargs
+        )
 
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {
@@ -354,7 +462,9 @@ __all__ = [
     "DecimalScalar",
     "Money",
     "MoneyInput",
+    "TextCheckingExecutionContext",
     "input_error",
     "schema_config",
+    "text_input_errors",
     "uses_arapi_scalars",
 ]

@@ -13,6 +13,7 @@ from arapi.graphql.matching import MatchingMutation, MatchingQuery
 from arapi.graphql.mutations import Mutation as LedgerMutation
 from arapi.graphql.nodes import Allocation, Customer, Installment, Invoice, Payment, Schedule
 from arapi.graphql.queries import Query as LedgerQuery
+from arapi.graphql.scalars import TextCheckingExecutionContext
 from arapi.graphql.statements import BankStatement, StatementMutation, StatementQuery
 
 Query = merge_types("Query", (LedgerQuery, StatementQuery, MatchingQuery, ImportQuery))
@@ -24,7 +25,14 @@ NODE_TYPES = (Customer, Invoice, Payment, Allocation, Schedule, Installment, Ban
 
 
 def schema_for(settings: Settings):
-    return build_schema(query=Query, mutation=Mutation, types=NODE_TYPES, settings=settings)
+    return build_schema(
+        query=Query,
+        mutation=Mutation,
+        types=NODE_TYPES,
+        settings=settings,
+        # Text no database can store is refused before execution (arapi.inputs).
+        execution_context_class=TextCheckingExecutionContext,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -281,7 +281,7 @@ def _round(value: Decimal, currency: str) -> Decimal:
 
 
 def _minor(value: Decimal, currency: str) -> int:
-    return bounded(int(value.scaleb(exponent(currency), _WIDE)), value, currency)
+    return bounded(int(value.scaleb(exponent(currency), _WIDE)), f"amount {value} {currency}")
 
 
 def _amounts(doc: InvoiceDocument, currency: str, warnings: list[str]) -> _Amounts:

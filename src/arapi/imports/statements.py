@@ -29,6 +29,7 @@ from arapi.imports import archive, collector
 from arapi.imports.claim import claim, clean_filename
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
+from arapi.inputs import EARLIEST_DATE, LATEST_DATE
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.money import bounded, exponent, normalize_currency
 from arapi.plugin import PluginHost
@@ -44,6 +45,8 @@ from arapi.repositories import statements as repo
 
 KIND = "statement"
 PROGRESS_EVERY = 5000  # entries between two progress reports
+# StatementEntry.natural_key holds 200 characters: "k:" + the bank's id + "#n" for repeats.
+NATURAL_KEY_ROOM = 180
 # Entries that are not (yet) booked do not become payments.
 UNBOOKED = {"PDNG", "INFO"}
 
@@ -98,6 +101,8 @@ def parse_upload(
         try:
             parsed = parser.parse(content)
             refuse_nul(parsed)
+            for statement in parsed.statements:
+                _refuse_odd_dates(statement)
         except ParseError as exc:
             if len(documents) > 1:
                 raise ParseError(exc.code, f"{name}: {exc.message}") from None
@@ -119,6 +124,18 @@ def parse_upload(
         statements=tuple(statements),
         warnings=tuple(warnings),
     )
+
+
+def _refuse_odd_dates(statement: Statement) -> None:
+    """Dates outside 1900-2199 are misreadings; date arithmetic on them would overflow."""
+    for n, line in enumerate(statement.lines, start=1):
+        for what, day in (("booking", line.booking_date), ("value", line.value_date)):
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                raise ParseError(
+                    ParseErrorCode.INVALID_DATE,
+                    f"line {n}: {what} date {day.isoformat()} is outside "
+                    f"{EARLIEST_DATE.year}-{LATEST_DATE.year}",
+                )
 
 
 def balance_warnings(statement: Statement) -> list[str]:
@@ -159,7 +176,7 @@ def _known_currency(code: str) -> str:
 def _minor(amount: Decimal, currency: str) -> int:
     """Minor units; sub-unit digits (a few banks send them) round half-even, flagged by precision_warnings."""
     minor = int(amount.scaleb(exponent(currency)).to_integral_value(rounding=ROUND_HALF_EVEN))
-    return bounded(minor, amount, currency)
+    return bounded(minor, f"amount {amount} {currency}")
 
 
 def precision_warnings(statement: Statement) -> list[str]:
@@ -242,11 +259,20 @@ def _content_key(line: StatementLine) -> str:
 
 
 def line_keys(lines: tuple[StatementLine, ...]) -> list[str]:
-    """Natural keys, made unique within the statement (two identical fees on one day are two lines)."""
+    """Natural keys, made unique within the statement (two identical fees on one day are two lines).
+
+    A bank id too long for the column (200) is kept as its hash, so two that
+    differ only at the end stay two keys.
+    """
     seen: Counter[str] = Counter()
     keys = []
     for line in lines:
-        base = f"k:{line.natural_key}" if line.natural_key else f"h:{_content_key(line)}"
+        if not line.natural_key:
+            base = f"h:{_content_key(line)}"
+        elif len(line.natural_key) <= NATURAL_KEY_ROOM:
+            base = f"k:{line.natural_key}"
+        else:
+            base = f"K:{hashlib.sha256(line.natural_key.encode()).hexdigest()}"
         seen[base] += 1
         keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
     return keys
@@ -371,8 +397,8 @@ def _record_statement(
     ]
     keys = line_keys(st.lines)
     known = repo.existing_keys(session, org, account_key, keys)
-    credit = sum(m for m, _ in minors if m > 0)
-    debit = -sum(m for m, _ in minors if m < 0)
+    credit = bounded(sum(m for m, _ in minors if m > 0), "the sum of the credits")
+    debit = bounded(-sum(m for m, _ in minors if m < 0), "the sum of the debits")
     statement = repo.add_statement(
         session,
         BankStatement(
@@ -381,7 +407,7 @@ def _record_statement(
             format=st.format,
             account=_clip(st.account, 70),
             currency=currency,
-            statement_ref=st.statement_id,
+            statement_ref=_clip(st.statement_id, 140),
             opening_balance_minor=None
             if st.opening_balance is None or currency is None
             else _minor(st.opening_balance, currency),
@@ -455,12 +481,12 @@ def _entry_row(
         "organization_id": org,
         "statement_id": statement_id,
         "account_key": account_key,
-        "natural_key": key[:200],
+        "natural_key": key,
         "booking_date": line.booking_date,
         "value_date": line.value_date,
         "amount_minor": minor,
         "currency": cur,
-        "status": line.status,
+        "status": _clip(line.status, 10),
         "reversal": line.reversal,
         "counterparty_name": _clip(line.counterparty_name, 300),
         "counterparty_iban": _iban(line.counterparty_iban),

@@ -13,12 +13,16 @@ from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError, MoneyErrorCode, NotFound
+from arapi.inputs import check_date
 from arapi.invoices.errors import InvoiceErrorCode
 from arapi.models import Invoice, InvoiceTaxLine
-from arapi.money import normalize_currency, parse_decimal, to_minor
+from arapi.money import bounded, normalize_currency, parse_decimal, to_minor
 from arapi.repositories import customers as customer_repo
 from arapi.repositories import invoices as repo
 from arapi.repositories import locks
+
+MAX_DISCOUNT_DAYS = 365  # a discount for paying within a year at most, like payment terms
+RATE_MAX_LENGTH = 12  # InvoiceTaxLine.rate
 
 
 @dataclass
@@ -80,21 +84,22 @@ def create(
         )
     tax_lines = [
         InvoiceTaxLine(
-            rate=str(parse_decimal(t.rate)),
+            rate=_rate_text(t.rate),
             base_minor=to_minor(t.base, currency, field=["taxes"]),
             tax_minor=to_minor(t.tax, currency, field=["taxes"]),
         )
         for t in data.taxes
     ]
+    taxed = bounded(sum(t.tax_minor for t in tax_lines), "the sum of the taxes")
     tax_total = (
         to_minor(data.tax_total, currency, field=["taxTotal"])
         if data.tax_total is not None
-        else sum(t.tax_minor for t in tax_lines)
+        else taxed
     )
     excl = (
         to_minor(data.total_excl_tax, currency, field=["totalExclTax"])
         if data.total_excl_tax is not None
-        else total - tax_total
+        else bounded(total - tax_total, "the total excluding tax")
     )
     if excl + tax_total != total:
         raise ArapiError(
@@ -102,14 +107,17 @@ def create(
             "total excluding tax plus tax must equal the total",
             ["totalExclTax"],
         )
-    if tax_lines and sum(t.tax_minor for t in tax_lines) != tax_total:
+    if tax_lines and taxed != tax_total:
         raise ArapiError(
             InvoiceErrorCode.TOTALS_INCONSISTENT,
             "tax per rate must add up to the tax total",
             ["taxes"],
         )
+    check_date(data.issue_date, "the issue date", ["issueDate"])
     due = data.due_date
-    if due is None:
+    if due is not None:
+        check_date(due, "the due date", ["dueDate"])
+    else:
         due = (
             data.issue_date
             if data.kind == "credit_note"
@@ -183,6 +191,21 @@ def creditor_reference_for(invoice: Invoice) -> str:
     return rf.generate(base)
 
 
+def _rate_text(value: Decimal | str) -> str:
+    """A tax rate as stored: a percentage from 0 to 100, at most four decimals when long."""
+    rate = parse_decimal(value)
+    if not 0 <= rate <= 100:
+        raise ArapiError(
+            InvoiceErrorCode.INVALID_TAX_RATE,
+            f"a tax rate is a percentage from 0 to 100, not {rate}",
+            ["taxes", "rate"],
+        )
+    text = str(rate)
+    if len(text) > RATE_MAX_LENGTH:  # "5.55555555555": what the e-invoice's rounding meant
+        text = str(rate.quantize(Decimal("0.0001")))
+    return text
+
+
 def _discount_bp(data: InvoiceInput) -> int | None:
     if data.discount_percent is None:
         return None
@@ -192,11 +215,12 @@ def _discount_bp(data: InvoiceInput) -> int | None:
         bp != bp.to_integral_value()
         or not 0 < bp < 10000
         or not data.discount_days
-        or data.discount_days <= 0
+        or not 0 < data.discount_days <= MAX_DISCOUNT_DAYS
     ):
         raise ArapiError(
             InvoiceErrorCode.INVALID_DISCOUNT,
-            "an early-payment discount needs a percentage between 0 and 100 (two decimals at most) and a positive number of days",
+            "an early-payment discount needs a percentage between 0 and 100 (two decimals at most) "
+            f"and 1 to {MAX_DISCOUNT_DAYS} days",
             ["discountPercent"],
         )
     return int(bp)
@@ -222,6 +246,7 @@ def update(session: Session, viewer: Viewer, invoice_id: int, changes: InvoiceCh
         )
     changed = {}
     if changes.due_date is not None and changes.due_date != invoice.due_date:
+        check_date(changes.due_date, "the due date", ["dueDate"])
         if changes.due_date < invoice.issue_date:
             raise ArapiError(
                 InvoiceErrorCode.DUE_BEFORE_ISSUE,

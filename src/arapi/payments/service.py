@@ -13,6 +13,7 @@ from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
 from arapi.customers.identifiers import normalize_iban
 from arapi.errors import ArapiError, MoneyErrorCode, NotFound
+from arapi.inputs import check_date
 from arapi.models import Payment
 from arapi.money import Money
 from arapi.repositories import customers as customer_repo
@@ -53,6 +54,7 @@ def create(
         raise ArapiError(
             MoneyErrorCode.AMOUNT_NOT_POSITIVE, "a payment amount must be positive", ["amount"]
         )
+    check_date(data.received_on, "the date received", ["receivedOn"])
     if (
         data.customer_id is not None
         and customer_repo.get(session, viewer.organization_id, data.customer_id) is None

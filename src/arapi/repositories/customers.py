@@ -37,12 +37,13 @@ def page(
     if f.ids is not None:
         stmt = stmt.where(Customer.id.in_(list(f.ids) or [-1]))
     if f.search:
-        pattern = f"%{f.search.strip().lower()}%"
+        # autoescape: "%", "_" and the escape character are matched literally.
+        needle = f.search.strip().lower()
         stmt = stmt.where(
             or_(
-                func.lower(Customer.name).like(pattern),
-                func.lower(Customer.external_ref).like(pattern),
-                func.lower(Customer.legal_id).like(pattern),
+                func.lower(Customer.name).contains(needle, autoescape=True),
+                func.lower(Customer.external_ref).contains(needle, autoescape=True),
+                func.lower(Customer.legal_id).contains(needle, autoescape=True),
             )
         )
     if f.currency:

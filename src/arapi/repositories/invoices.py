@@ -55,12 +55,17 @@ def _filtered(org_id: int, f: InvoiceFilter, balance: InvoiceBalance):
     if f.overdue_on:
         stmt = stmt.where(Invoice.due_date < f.overdue_on, balance.open_minor > 0)
     if f.search:
-        pattern = f"%{f.search.strip().lower()}%"
+        # autoescape: "%", "_" and the escape character are matched literally.
+        needle = f.search.strip().lower()
         names = select(Customer.id).where(
-            Customer.organization_id == org_id, func.lower(Customer.name).like(pattern)
+            Customer.organization_id == org_id,
+            func.lower(Customer.name).contains(needle, autoescape=True),
         )
         stmt = stmt.where(
-            or_(func.lower(Invoice.number).like(pattern), Invoice.customer_id.in_(names))
+            or_(
+                func.lower(Invoice.number).contains(needle, autoescape=True),
+                Invoice.customer_id.in_(names),
+            )
         )
     return stmt
 

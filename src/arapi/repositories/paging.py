@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from arapi.errors import ArapiError, CommonErrorCode
+from arapi.inputs import text_problem
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> Col
 
 
 def _check_bound(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
-    """A cursor's values must fit this ordering's keys: one per key, each of the column's type.
+    """A cursor's values must fit this ordering's keys: one per key, of the column's type, not null.
 
     A cursor made for another ordering (another field, another arity) is the
     caller's mistake and gets INVALID_INPUT, not a failed or meaningless query.
@@ -53,8 +54,13 @@ def _check_bound(keys: Sequence[SortKey], values: Sequence[Any]) -> None:
     if len(values) != len(keys):
         raise wrong
     for key, value in zip(keys, values, strict=True):
+        # No row has these as keys, so no page made the cursor. Sort keys are
+        # NOT NULL and SQL cannot order after a NULL (``column > NULL`` is not
+        # even built); text the database cannot hold fails in the driver.
+        if value is None or (isinstance(value, str) and text_problem(value) is not None):
+            raise ArapiError(CommonErrorCode.INVALID_INPUT, "not a valid cursor")
         kind = _python_type(key.column)
-        if value is None or kind is None:
+        if kind is None:
             continue
         if (kind is date and isinstance(value, datetime)) or not isinstance(value, kind):
             raise wrong

@@ -49,11 +49,12 @@ def _filtered(org_id: int, f: PaymentFilter, balance: PaymentBalance):
     if f.received_to:
         stmt = stmt.where(Payment.received_on <= f.received_to)
     if f.search:
-        pattern = f"%{f.search.strip().lower()}%"
+        # autoescape: "%", "_" and the escape character are matched literally.
+        needle = f.search.strip().lower()
         stmt = stmt.where(
             or_(
-                func.lower(Payment.payer_name).like(pattern),
-                func.lower(Payment.reference).like(pattern),
+                func.lower(Payment.payer_name).contains(needle, autoescape=True),
+                func.lower(Payment.reference).contains(needle, autoescape=True),
             )
         )
     if f.statement_id is not None:

@@ -11,13 +11,19 @@ from sqlalchemy.orm import Session
 from arapi import audit
 from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
-from arapi.errors import ArapiError, MoneyErrorCode, NotFound
+from arapi.errors import ArapiError, CommonErrorCode, MoneyErrorCode, NotFound
+from arapi.inputs import check_date
 from arapi.models import Installment, PaymentSchedule
 from arapi.money import from_minor, to_minor
 from arapi.repositories import customers as customer_repo
 from arapi.repositories import invoices as invoice_repo
 from arapi.repositories import schedules as repo
 from arapi.schedules.errors import ScheduleErrorCode
+
+# Far above any real plan (ten years of weekly installments is 520), and it keeps
+# every query under PostgreSQL's 65 535 bound parameters.
+MAX_INVOICES = 1000
+MAX_INSTALLMENTS = 1000
 
 
 @dataclass
@@ -44,6 +50,19 @@ def create(
         raise ArapiError(
             ScheduleErrorCode.NO_INSTALLMENTS, "a schedule needs installments", ["installments"]
         )
+    if len(set(invoice_ids)) != len(invoice_ids):
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT, "an invoice is listed twice", ["invoiceIds"]
+        )
+    if len(invoice_ids) > MAX_INVOICES or len(installments) > MAX_INSTALLMENTS:
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT,
+            f"a schedule covers at most {MAX_INVOICES} invoices in at most "
+            f"{MAX_INSTALLMENTS} installments",
+            ["invoiceIds" if len(invoice_ids) > MAX_INVOICES else "installments"],
+        )
+    for i, item in enumerate(installments):
+        check_date(item.due_date, "an installment's due date", ["installments", str(i), "dueDate"])
     invoice_repo.lock(session, viewer.organization_id, invoice_ids)
     rows = invoice_repo.get_rows(session, viewer.organization_id, invoice_ids)
     for invoice_id in invoice_ids:
