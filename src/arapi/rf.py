@@ -21,6 +21,7 @@ MAX_LENGTH = 25
 MAX_BASE_LENGTH = 21
 
 _BASE_CHARS = re.compile(rf"[0-9A-Z]{{1,{MAX_BASE_LENGTH}}}")
+_COMPACT = re.compile(r"[0-9A-Z]*")
 # Where a reference may start: "RF" + 2 check digits, not inside a longer word.
 _START = re.compile(r"(?<![0-9A-Z])RF[\s\-]?[0-9]{2}")
 # What may follow, in printed groups ("RF18 5390 0754 7034").
@@ -30,6 +31,8 @@ _GAP = re.compile(r"[\s\-]?")
 
 def normalize(text: str) -> str:
     """Upper-case and strip the separators people print (spaces, dashes, dots, slashes)."""
+    if _COMPACT.fullmatch(text or ""):  # most references arrive compact: skip stdnum's cleaning
+        return text
     return iso11649.compact(text or "")
 
 
@@ -46,7 +49,8 @@ def is_valid(ref: str | None) -> bool:
     # but are never generated.
     if not 2 <= int(compact[2:4]) <= 98:
         return False
-    return iso11649.is_valid(compact)
+    # iso11649.is_valid would compact again: its check is this one, on the rotated text.
+    return mod_97_10.is_valid(compact[4:] + compact[:4])
 
 
 def is_base(text: str) -> bool:

@@ -67,6 +67,15 @@ def test_other_check_digits_do_not_validate(base, digits):
     assert rf.is_valid(other) == (other == ref)
 
 
+@given(st.one_of(st.text(max_size=30), st.from_regex(r"[rR][fF][ 0-9A-Za-z.\-/]{2,26}")))
+def test_is_valid_agrees_with_python_stdnum(text):
+    # arapi's fast paths (already compact, one rotation) must not change stdnum's verdict;
+    # only the check digits 00, 01 and 99, which ISO 7064 never generates, are refused more.
+    digits = rf.normalize(text)[2:4]
+    expected = iso11649.is_valid(text) and digits not in ("00", "01", "99")
+    assert rf.is_valid(text) == expected
+
+
 @given(st.text(max_size=200))
 def test_find_in_text_never_fails_and_finds_only_valid_references(text):
     for ref in rf.find_in_text(text):
