@@ -155,6 +155,15 @@ def _plugins(settings: Settings):
     return PluginHost.from_entry_points(settings.disabled_plugins)
 
 
+# Options shared by the commands that work for one organization.
+_org_option = click.option(
+    "--org", "org_name", default=None, help="Organization (default: the default organization)."
+)
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
+)
+
+
 @main.group("import", help="Import bank statements and invoices from files.")
 def import_group() -> None:
     pass
@@ -167,11 +176,9 @@ def import_group() -> None:
     "payments; a file or line imported before is not written again.",
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
-@click.option(
-    "--org", "org_name", default=None, help="Organization (default: the default organization)."
-)
+@_org_option
 @click.option("--format", "fmt", default=None, help="Force a format key (see `arapi plugins`).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@_json_option
 def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: bool) -> None:
     from pathlib import Path
 
@@ -230,11 +237,9 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
     "or created. Re-importing the same file writes nothing.",
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
-@click.option(
-    "--org", "org_name", default=None, help="Organization (default: the default organization)."
-)
+@_org_option
 @click.option("--format", "fmt", default=None, help="Force a format key (see `arapi plugins`).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@_json_option
 def import_invoices(path: str, org_name: str | None, fmt: str | None, as_json: bool) -> None:
     from pathlib import Path
 
@@ -288,10 +293,8 @@ def sync_group() -> None:
     "ARAPI_INVOICE_SOURCES='odoo=acme,beta;sage=*'.",
 )
 @click.argument("source_name", metavar="SOURCE")
-@click.option(
-    "--org", "org_name", default=None, help="Organization (default: the default organization)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@_org_option
+@_json_option
 def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None:
     import asyncio
 
@@ -341,10 +344,8 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
     default=None,
     help="Only the payments of this bank statement (its number).",
 )
-@click.option(
-    "--org", "org_name", default=None, help="Organization (default: the default organization)."
-)
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@_org_option
+@_json_option
 def match(statement_id: int | None, org_name: str | None, as_json: bool) -> None:
     from arapi.matching import service
 

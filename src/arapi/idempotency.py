@@ -18,7 +18,7 @@ from arapi.inputs import check_text
 from arapi.models import IdempotencyKey
 from arapi.repositories import idempotency as repo
 
-KEY_MAX_LENGTH = 200  # IdempotencyKey.key
+KEY_MAX_LENGTH = IdempotencyKey.__table__.c.key.type.length
 
 
 def fingerprint(payload: Any) -> str:

@@ -37,12 +37,16 @@ def check_text(value: str, what: str) -> str:
     return value
 
 
+def date_problem(value: date) -> str | None:
+    """Why arapi does not accept ``value`` as a business date, or None."""
+    if EARLIEST_DATE <= value <= LATEST_DATE:
+        return None
+    return f"{value.isoformat()} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}"
+
+
 def check_date(value: date, what: str, field: Sequence[str] = ()) -> date:
     """``value`` when it lies in 1900-2199; else INVALID_INPUT naming ``what`` (and ``field``)."""
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ArapiError(
-            CommonErrorCode.INVALID_INPUT,
-            f"{what} {value.isoformat()} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}",
-            field,
-        )
+    problem = date_problem(value)
+    if problem is not None:
+        raise ArapiError(CommonErrorCode.INVALID_INPUT, f"{what} {problem}", field)
     return value

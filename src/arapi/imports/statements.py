@@ -29,7 +29,7 @@ from arapi.imports import archive, collector
 from arapi.imports.claim import claim, clean_filename
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
-from arapi.inputs import EARLIEST_DATE, LATEST_DATE
+from arapi.inputs import date_problem
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.money import bounded, exponent, normalize_currency
 from arapi.plugin import PluginHost
@@ -130,12 +130,9 @@ def _refuse_odd_dates(statement: Statement) -> None:
     """Dates outside 1900-2199 are misreadings; date arithmetic on them would overflow."""
     for n, line in enumerate(statement.lines, start=1):
         for what, day in (("booking", line.booking_date), ("value", line.value_date)):
-            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
-                raise ParseError(
-                    ParseErrorCode.INVALID_DATE,
-                    f"line {n}: {what} date {day.isoformat()} is outside "
-                    f"{EARLIEST_DATE.year}-{LATEST_DATE.year}",
-                )
+            problem = None if day is None else date_problem(day)
+            if problem is not None:
+                raise ParseError(ParseErrorCode.INVALID_DATE, f"line {n}: {what} date {problem}")
 
 
 def balance_warnings(statement: Statement) -> list[str]:
@@ -587,21 +584,20 @@ def _returns_for(
     if not candidates:
         return []
     found = repo.payments_by_end_to_end(session, org, [c[4] for c in candidates if c[4]])
-    # [id, currency, not yet returned], updated as returns of this file take their share.
-    payments = {e2e: [list(p) for p in listed] for e2e, listed in found.items()}
+    payments = {e2e: [_Returnable(*payment) for payment in listed] for e2e, listed in found.items()}
     rows = []
     for entry_id, amount, cur, reason, e2e in candidates:
         payment = _returned_payment(payments.get(e2e, []) if e2e else [], amount, cur)
         if payment is not None:
             # A return takes back at most what is left of its payment: the rest of
             # the debit is the bank's charge (an MT940 /CHGS/ folded into the amount).
-            amount = min(amount, payment[2])
-            payment[2] -= amount
+            amount = min(amount, payment.left)
+            payment.left -= amount  # a later return of this file sees what is left
         rows.append(
             {
                 "organization_id": org,
                 "statement_entry_id": entry_id,
-                "payment_id": None if payment is None else payment[0],
+                "payment_id": None if payment is None else payment.id,
                 "amount_minor": amount,
                 "currency": cur,
                 "reason_code": (reason or "")[:10] or None,
@@ -612,15 +608,26 @@ def _returns_for(
     return rows
 
 
-def _returned_payment(payments: list[list], amount: int, currency: str) -> list | None:
+@dataclass
+class _Returnable:
+    """A payment a return may take back: its id, currency and amount not yet returned."""
+
+    id: int
+    currency: str
+    left: int
+
+
+def _returned_payment(
+    payments: list[_Returnable], amount: int, currency: str
+) -> _Returnable | None:
     """Which payment with the return's end-to-end id it takes back (ids are not always unique).
 
     The newest in its currency with the whole amount left. A return larger than
     what is left (charges folded in) takes back the payment only when the id
     names no other: otherwise it would be a guess, and the return stays unlinked.
     """
-    left = [p for p in payments if p[1] == currency and p[2] > 0]
-    enough = [p for p in left if p[2] >= amount]
+    left = [p for p in payments if p.currency == currency and p.left > 0]
+    enough = [p for p in left if p.left >= amount]
     if enough:
         return enough[0]
     return left[0] if len(payments) == 1 and left else None

@@ -22,7 +22,7 @@ from arapi.repositories import invoices as repo
 from arapi.repositories import locks
 
 MAX_DISCOUNT_DAYS = 365  # a discount for paying within a year at most, like payment terms
-RATE_MAX_LENGTH = 12  # InvoiceTaxLine.rate
+RATE_MAX_LENGTH = InvoiceTaxLine.__table__.c.rate.type.length
 
 
 @dataclass

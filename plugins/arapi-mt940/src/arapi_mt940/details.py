@@ -64,10 +64,8 @@ _DK_RETURN_CODES = {
 # SEPA direct debits charged back (108 B2B, 109 Core) or reversed (193); credits of
 # direct debits credited back to the debtor (181, 184) and of credit transfers
 # returned (159, 160 instant).
-_DK_RETURN_GVCS = {
-    False: frozenset({"108", "109", "193"}),
-    True: frozenset({"159", "160", "181", "184"}),
-}
+_DK_DEBIT_RETURN_GVCS = frozenset({"108", "109", "193"})
+_DK_CREDIT_RETURN_GVCS = frozenset({"159", "160", "181", "184"})
 _NOT_PROVIDED = "NOTPROVIDED"
 
 
@@ -99,7 +97,8 @@ def parse_details(fields: list[list[str]], line_no: int, warnings: list[str]) ->
 
 def gvc_return_reason(code: str | None, credit: bool) -> str | None:
     """MS03 ("not specified") for a line whose GVC alone makes it a return in its direction."""
-    return UNSPECIFIED_RETURN_REASON if code in _DK_RETURN_GVCS[credit] else None
+    returns = _DK_CREDIT_RETURN_GVCS if credit else _DK_DEBIT_RETURN_GVCS
+    return UNSPECIFIED_RETURN_REASON if code in returns else None
 
 
 @lru_cache(maxsize=4096)
