@@ -55,10 +55,7 @@ from arapi.customers import service as customers
 from arapi.db import Database
 from arapi.db.migrate import upgrade
 from arapi.graphql.context import bearer_token
-from arapi.invoices import service as invoices
-from arapi.ledger import service as ledger
 from arapi.money import from_minor
-from arapi.payments import service as payments
 from arapi.repositories import customers as customer_repo
 from arapi.repositories import invoices as invoice_repo
 
@@ -157,53 +154,31 @@ def populate(db: Database, bulk_customers: int, *, with_demo: bool = True) -> di
             for _ in range(rng.randint(10, 20)):
                 number += 1
                 issue = REFERENCE_DAY - timedelta(days=rng.randint(0, 365))
-                net = Decimal(rng.randint(500, 2_000_000)) / 100
-                tax = (net * Decimal("0.20")).quantize(Decimal("0.01"))
-                invoice = invoices.create(
+                invoice = demo.invoice_with_vat(
                     session,
                     viewer,
-                    invoices.InvoiceInput(
-                        customer_id=customer.id,
-                        number=f"BX-{issue.year}-{number:06d}",
-                        issue_date=issue,
-                        total=net + tax,
-                        total_excl_tax=net,
-                        tax_total=tax,
-                        currency=currency,
-                    ),
+                    customer,
+                    f"BX-{issue.year}-{number:06d}",
+                    issue,
+                    Decimal(rng.randint(500, 2_000_000)) / 100,
                     source="bench",
                 )
                 counts["invoices"] += 1
                 fate = rng.random()
                 if fate < 0.5:  # about a third paid in full, a sixth in part
                     minor = invoice.total_minor if fate < 0.33 else invoice.total_minor // 3
-                    _pay(session, viewer, customer, invoice, minor, rng)
+                    paid_on = invoice.due_date + timedelta(days=rng.randint(-20, 30))
+                    demo.pay(
+                        session,
+                        viewer,
+                        customer,
+                        invoice,
+                        minor,
+                        min(REFERENCE_DAY, paid_on),
+                        source="bench",
+                    )
                     counts["payments"] += 1
     return counts
-
-
-def _pay(session, viewer, customer, invoice, minor: int, rng: random.Random) -> None:
-    amount = Decimal(minor).scaleb(-2)
-    received = min(REFERENCE_DAY, invoice.due_date + timedelta(days=rng.randint(-20, 30)))
-    payment = payments.create(
-        session,
-        viewer,
-        payments.PaymentInput(
-            amount=amount,
-            currency=invoice.currency,
-            received_on=max(received, invoice.issue_date),
-            payer_name=customer.name.upper()[:32],
-            reference=f"VIR {invoice.number}",
-        ),
-        source="bench",
-    )
-    ledger.allocate(
-        session,
-        viewer,
-        payment.id,
-        [ledger.AllocationLine(invoice.id, amount)],
-        explanation="bench",
-    )
 
 
 def admin_key(db: Database) -> str:

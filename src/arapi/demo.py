@@ -25,6 +25,7 @@ from arapi.repositories import organizations as organization_repo
 from arapi.schedules import service as schedules
 
 ORG_NAME = "demo"
+_VAT = Decimal("0.20")  # French standard rate
 _NAMES = [
     "Boulangerie Martin",
     "Transports Lefèvre",
@@ -123,30 +124,23 @@ def load(session: Session, seed: int = 7, today: date | None = None) -> dict[str
         for _ in range(rng.randint(5, 12)):
             number += 1
             issue = today - timedelta(days=rng.randint(0, 200))
-            net = Decimal(rng.randint(200, 800000)) / 100
-            tax = (net * Decimal("0.20")).quantize(Decimal("0.01"))
-            invoice = invoices.create(
+            invoice = invoice_with_vat(
                 session,
                 viewer,
-                invoices.InvoiceInput(
-                    customer_id=customer.id,
-                    number=f"FA-{issue.year}-{number:05d}",
-                    issue_date=issue,
-                    total=net + tax,
-                    total_excl_tax=net,
-                    tax_total=tax,
-                    currency=customer.currency,
-                    discount_percent="2" if rng.random() < 0.1 else None,
-                    discount_days=10,
-                ),
+                customer,
+                f"FA-{issue.year}-{number:05d}",
+                issue,
+                Decimal(rng.randint(200, 800000)) / 100,
                 source="demo",
+                discount_percent="2" if rng.random() < 0.1 else None,
+                discount_days=10,
             )
             counts["invoices"] += 1
             fate = rng.random()
             paid_on = min(today, invoice.due_date + timedelta(days=rng.randint(-20, 30)))
             if invoice.due_date < today and fate < 0.55 or fate < 0.2:
                 amount = invoice.total_minor if fate < 0.45 else invoice.total_minor // 2
-                _pay(session, viewer, customer, invoice, amount, paid_on)
+                pay(session, viewer, customer, invoice, amount, paid_on, source="demo")
                 counts["payments"] += 1
             elif (
                 invoice.due_date < today and len(open_for_plan) < 2 and customer.id == created[3].id
@@ -187,7 +181,47 @@ def load(session: Session, seed: int = 7, today: date | None = None) -> dict[str
     return counts
 
 
-def _pay(session, viewer, customer, invoice, amount_minor: int, received_on: date) -> None:
+def invoice_with_vat(
+    session: Session,
+    viewer: Viewer,
+    customer,
+    number: str,
+    issue: date,
+    net: Decimal,
+    *,
+    source: str,
+    **terms,
+):
+    """An invoice of ``net`` plus 20 % VAT in the customer's currency (``terms``: due date, discount)."""
+    tax = (net * _VAT).quantize(Decimal("0.01"))
+    return invoices.create(
+        session,
+        viewer,
+        invoices.InvoiceInput(
+            customer_id=customer.id,
+            number=number,
+            issue_date=issue,
+            total=net + tax,
+            total_excl_tax=net,
+            tax_total=tax,
+            currency=customer.currency,
+            **terms,
+        ),
+        source=source,
+    )
+
+
+def pay(
+    session: Session,
+    viewer: Viewer,
+    customer,
+    invoice,
+    amount_minor: int,
+    received_on: date,
+    *,
+    source: str,
+) -> None:
+    """A transfer from the customer quoting the invoice, allocated to it (not before its issue)."""
     amount = Decimal(amount_minor).scaleb(-2)
     payment = payments.create(
         session,
@@ -199,8 +233,8 @@ def _pay(session, viewer, customer, invoice, amount_minor: int, received_on: dat
             payer_name=customer.name.upper()[:32],
             reference=f"VIR {invoice.number}",
         ),
-        source="demo",
+        source=source,
     )
     ledger.allocate(
-        session, viewer, payment.id, [ledger.AllocationLine(invoice.id, amount)], explanation="demo"
+        session, viewer, payment.id, [ledger.AllocationLine(invoice.id, amount)], explanation=source
     )
