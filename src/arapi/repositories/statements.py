@@ -141,9 +141,13 @@ def _pg_binary_type(column_type) -> str:
     return "text"  # String, Text and JSON share the text binary format
 
 
+# Built once: json.dumps with its own separators builds a new encoder on every call.
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def _converter(column_type, sqlite: bool):
     if isinstance(column_type, JSON):
-        return lambda value: json.dumps(value, separators=(",", ":"))
+        return _compact_json
     if isinstance(column_type, UTCDateTime):
         # As UTCDateTime stores it: naive UTC text on SQLite, timestamptz on PostgreSQL.
         return _sqlite_timestamp if sqlite else None
