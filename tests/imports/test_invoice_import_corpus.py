@@ -13,10 +13,9 @@ from arapi.imports.errors import ImportErrorCode
 from arapi.imports.invoices import import_invoices
 from arapi.models import Allocation, Customer, Event, ImportFile, Invoice
 from arapi.money import to_minor
-from arapi.plugin import PluginHost
 from arapi.plugin.types import ParseErrorCode
 from arapi.repositories import invoices as invoice_repo
-from arapi.testing.corpus import corpus_dir, corpus_files, expected, require_corpus
+from arapi.testing.corpus import corpus_files, expected, read, require_corpus
 from tests.helpers import make_org
 
 FOLDERS = ["facturx_cii", "facturx_pdf", "ubl", "fec"]
@@ -28,18 +27,13 @@ CODES = {c.value for c in ParseErrorCode} | {c.value for c in ImportErrorCode}
 pytestmark = pytest.mark.corpus
 
 
-@pytest.fixture(scope="module")
-def plugins():
-    return PluginHost.from_entry_points()
-
-
 def rows(db) -> tuple[int, ...]:
     with db.read() as s:
         return tuple(s.scalar(select(func.count()).select_from(t)) for t in TABLES)
 
 
 def run_import(db, viewer, plugins, rel: str):
-    data = (corpus_dir() / rel).read_bytes()
+    data = read(rel)
     with db.write() as s:
         return import_invoices(s, viewer, plugins, data, filename=rel.rsplit("/", 1)[-1])
 
@@ -124,7 +118,7 @@ def test_good_files_import_and_agree_with_expected(db, plugins, rel):
 def test_fec_open_receivables_add_up_to_what_the_plugin_reports(db, plugins, rel):
     require_corpus()
     viewer = make_org(db)
-    data = (corpus_dir() / rel).read_bytes()
+    data = read(rel)
     parsed = plugins.invoice_parsers()["fec"].parse(data)
     reported = sum(
         (d.amount_due if d.kind == "invoice" else -d.amount_due for d in parsed.invoices),

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from arapi.errors import ArapiError
 from arapi.imports import statements
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
-from arapi.plugin import PluginHost
 from arapi.plugin.types import ParseErrorCode
 from tests.helpers import make_org, run_at_once
 
@@ -47,11 +46,6 @@ def camt(entries, closing):
         for ref, amount, cd, e2e, reason in entries
     )
     return CAMT.format(entries=body, closing=closing).encode()
-
-
-@pytest.fixture(scope="module")
-def plugins():
-    return PluginHost.from_entry_points()
 
 
 def count(db, model):

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from arapi.errors import ArapiError
 from arapi.imports import statements
 from arapi.models import BankStatement, Event, ImportFile, Payment, StatementEntry
-from arapi.plugin import PluginHost
-from arapi.testing.corpus import corpus_dir, corpus_files, expected, require_corpus
+from arapi.testing.corpus import corpus_files, expected, read, require_corpus
 from tests.helpers import make_org
 
 FOLDERS = ["ofx", "camt053", "camt054", "mt940", "mt940/mt942", "cfonb120", "cfonb120/other"]
@@ -26,18 +25,13 @@ TABLES = (ImportFile, BankStatement, StatementEntry, Payment, Event)
 pytestmark = pytest.mark.corpus
 
 
-@pytest.fixture(scope="module")
-def plugins():
-    return PluginHost.from_entry_points()
-
-
 def rows(db):
     with db.read() as s:
         return tuple(s.scalar(select(func.count()).select_from(t)) for t in TABLES)
 
 
 def run_import(db, viewer, plugins, rel):
-    data = (corpus_dir() / rel).read_bytes()
+    data = read(rel)
     with db.write() as s:
         return statements.import_statement(
             s, viewer, plugins, data, filename=rel.rsplit("/", 1)[-1]

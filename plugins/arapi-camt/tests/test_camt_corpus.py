@@ -9,7 +9,14 @@ from arapi_camt import Camt053Parser, Camt054Parser
 
 from arapi.plugin import PluginHost
 from arapi.plugin.types import ParseError, ParseErrorCode, StatementFile
-from arapi.testing.corpus import corpus_files, expected, require_corpus
+from arapi.testing.corpus import (
+    corpus_files,
+    credit_total,
+    debit_total,
+    expected,
+    read,
+    require_corpus,
+)
 
 pytestmark = pytest.mark.corpus
 
@@ -21,19 +28,9 @@ GOOD = [path for folder in FOLDER_FORMAT for path in corpus_files(folder) if pat
 BAD = corpus_files("camt053", bad=True) + corpus_files("camt054", bad=True)
 
 
-def read(path: str) -> bytes:
-    return (require_corpus() / path).read_bytes()
-
-
 def parse(path: str) -> StatementFile:
     fmt = FOLDER_FORMAT[path.split("/", 1)[0]]
     return PARSERS[fmt].parse(read(path))
-
-
-def credits_and_debits(lines) -> tuple[Decimal, Decimal]:
-    credits = sum((line.amount for line in lines if line.amount > 0), Decimal(0))
-    debits = -sum((line.amount for line in lines if line.amount < 0), Decimal(0))
-    return credits, debits
 
 
 @pytest.mark.parametrize("path", GOOD)
@@ -56,7 +53,7 @@ def test_file_parses_and_agrees_with_the_expected_facts(path):
     lines = [line for statement in result.statements for line in statement.lines]
     assert len(result.statements) == facts["n_statements"]
     assert len(lines) == facts["total_transactions"]
-    assert credits_and_debits(lines) == (
+    assert (credit_total(lines), debit_total(lines)) == (
         Decimal(facts["total_credits"]),
         Decimal(facts["total_debits"]),
     )
@@ -73,7 +70,7 @@ def check_statement(statement, want: dict) -> None:
         # null where arapi_camt falls back to the balance currency.
         assert statement.currency == want["currency"]
     assert len(statement.lines) == want["n_entries"]
-    assert credits_and_debits(statement.lines) == (
+    assert (credit_total(statement.lines), debit_total(statement.lines)) == (
         Decimal(want["credits_sum"]),
         Decimal(want["debits_sum"]),
     )

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from arapi.plugin.types import ParseError
-from arapi.testing.corpus import corpus_files, require_corpus
+from arapi.testing.corpus import corpus_files, read, require_corpus
 
 ACCEPTED = ("camt.053", "camt.052")
 NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
@@ -205,7 +205,7 @@ CORPUS = [
 @pytest.mark.corpus
 @pytest.mark.parametrize("path", CORPUS)
 def test_corpus_files_read_the_same_chunked_and_streamed(small_chunks, path):
-    data = (require_corpus() / path).read_bytes()
+    data = read(path)
     accepted = ("camt.054",) if path.startswith("camt054") else ACCEPTED
     try:
         chunked = read_in_chunks(data, accepted)
@@ -215,12 +215,12 @@ def test_corpus_files_read_the_same_chunked_and_streamed(small_chunks, path):
 
 
 def test_most_corpus_files_are_chunked():
-    root = require_corpus()
+    require_corpus()
     chunked = 0
     for path in CORPUS:
         accepted = ("camt.054",) if path.startswith("camt054") else ACCEPTED
         try:
-            read_in_chunks((root / path).read_bytes(), accepted)
+            read_in_chunks(read(path), accepted)
             chunked += 1
         except (runs.FallBack, ParseError):
             pass

@@ -8,7 +8,14 @@ import pytest
 from arapi_cfonb import CfonbParser
 
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile
-from arapi.testing.corpus import corpus_files, expected, require_corpus
+from arapi.testing.corpus import (
+    corpus_files,
+    credit_total,
+    debit_total,
+    expected,
+    read,
+    require_corpus,
+)
 
 PARSER = CfonbParser()
 GOOD = corpus_files("cfonb120")
@@ -16,26 +23,13 @@ BAD = corpus_files("cfonb120", bad=True)
 OTHER = corpus_files("cfonb120/other")
 
 
-def _read(rel: str) -> bytes:
-    return (require_corpus() / rel).read_bytes()
-
-
-def _credits(statements) -> Decimal:
-    return sum((line.amount for s in statements for line in s.lines if line.amount > 0), Decimal(0))
-
-
-def _debits(statements) -> Decimal:
-    return sum(
-        (-line.amount for s in statements for line in s.lines if line.amount < 0), Decimal(0)
-    )
-
-
 def check_facts(result: StatementFile, facts: dict) -> None:
     statements = result.statements
+    lines = [line for s in statements for line in s.lines]
     assert len(statements) == facts["n_statements"]
-    assert sum(len(s.lines) for s in statements) == facts["total_transactions"]
-    assert _credits(statements) == Decimal(facts["total_credits"])
-    assert _debits(statements) == Decimal(facts["total_debits"])
+    assert len(lines) == facts["total_transactions"]
+    assert credit_total(lines) == Decimal(facts["total_credits"])
+    assert debit_total(lines) == Decimal(facts["total_debits"])
     for ours, theirs in zip(statements, facts["statements"], strict=True):
         check_statement(ours, theirs)
 
@@ -50,8 +44,8 @@ def check_statement(ours: Statement, theirs: dict) -> None:
     assert len(ours.lines) == theirs["n_transactions"]
     assert sum(1 for line in ours.lines if line.amount > 0) == theirs["n_credits"]
     assert sum(1 for line in ours.lines if line.amount < 0) == theirs["n_debits"]
-    assert _credits([ours]) == Decimal(theirs["credits_sum"])
-    assert _debits([ours]) == Decimal(theirs["debits_sum"])
+    assert credit_total(ours.lines) == Decimal(theirs["credits_sum"])
+    assert debit_total(ours.lines) == Decimal(theirs["debits_sum"])
     if theirs.get("currency"):
         assert ours.currency == theirs["currency"]
         assert {line.currency for line in ours.lines} <= {theirs["currency"]}
@@ -69,7 +63,7 @@ def check_statement(ours: Statement, theirs: dict) -> None:
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", GOOD)
 def test_corpus_file_parses_and_agrees_with_facts(rel):
-    data = _read(rel)
+    data = read(rel)
     assert PARSER.sniff(data[: 64 * 1024]) is True
     result = PARSER.parse(data)
     assert result.statements
@@ -85,7 +79,7 @@ def test_corpus_file_parses_and_agrees_with_facts(rel):
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", BAD)
 def test_corpus_bad_file_is_refused_or_warned(rel):
-    data = _read(rel)
+    data = read(rel)
     try:
         result = PARSER.parse(data)
     except ParseError as exc:
@@ -123,7 +117,7 @@ def test_corpus_bad_file_is_refused_or_warned(rel):
 )
 def test_corpus_structure_errors_name_the_line(rel, line, words):
     with pytest.raises(ParseError) as info:
-        PARSER.parse(_read(rel))
+        PARSER.parse(read(rel))
     assert info.value.line == line
     assert words in str(info.value)
 
@@ -131,7 +125,7 @@ def test_corpus_structure_errors_name_the_line(rel, line, words):
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", OTHER)
 def test_corpus_cfonb240_is_not_claimed(rel):
-    data = _read(rel)
+    data = read(rel)
     assert PARSER.sniff(data[: 64 * 1024]) is False
     with pytest.raises(ParseError) as info:
         PARSER.parse(data)
@@ -150,7 +144,7 @@ def test_corpus_sniff_claims_no_other_format():
 @pytest.mark.corpus
 def test_corpus_single_line_file_reads_like_the_original():
     # silarhi's reader is tested on its fixtures with the line breaks removed.
-    data = _read("cfonb120/silarhi_complex-test.txt")
+    data = read("cfonb120/silarhi_complex-test.txt")
     records = [line.ljust(120) for line in data.decode("latin-1").splitlines() if line.strip()]
     assert (
         PARSER.parse("".join(records).encode("latin-1")).statements == PARSER.parse(data).statements

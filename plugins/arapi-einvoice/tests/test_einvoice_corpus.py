@@ -12,7 +12,7 @@ from arapi_einvoice.pdf import embedded_invoice_xml
 
 from arapi.plugin import safexml
 from arapi.plugin.types import InvoiceDocument, ParseError, ParseErrorCode
-from arapi.testing.corpus import corpus_files, expected, require_corpus
+from arapi.testing.corpus import corpus_files, expected, read
 
 pytestmark = pytest.mark.corpus
 
@@ -83,7 +83,7 @@ def check_facts(doc: InvoiceDocument, facts: dict, data: bytes) -> None:
 
 @pytest.mark.parametrize(("folder", "path"), GOOD, ids=[p for _, p in GOOD])
 def test_corpus_file_parses_and_agrees(folder, path):
-    data = (require_corpus() / path).read_bytes()
+    data = read(path)
     parser = PARSERS[folder]
     assert parser.sniff(data[: 64 * 1024]) is True
     # Exactly one e-invoice parser claims it, so detection by content is unambiguous.
@@ -101,7 +101,7 @@ def test_corpus_file_parses_and_agrees(folder, path):
 
 @pytest.mark.parametrize(("folder", "path"), BAD, ids=[p for _, p in BAD])
 def test_corpus_bad_file_is_refused_or_flagged(folder, path):
-    data = (require_corpus() / path).read_bytes()
+    data = read(path)
     facts = expected().get(path, {})
     try:
         result = PARSERS[folder].parse(data)

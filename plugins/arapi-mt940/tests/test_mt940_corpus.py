@@ -8,26 +8,19 @@ import pytest
 from arapi_mt940 import Mt940Parser
 
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile
-from arapi.testing.corpus import corpus_files, expected, require_corpus
+from arapi.testing.corpus import (
+    corpus_files,
+    credit_total,
+    debit_total,
+    expected,
+    read,
+    require_corpus,
+)
 
 PARSER = Mt940Parser()
 GOOD = corpus_files("mt940")
 BAD = corpus_files("mt940", bad=True)
 INTERIM = corpus_files("mt940/mt942")
-
-
-def _read(rel: str) -> bytes:
-    return (require_corpus() / rel).read_bytes()
-
-
-def _credits(statements) -> Decimal:
-    return sum((line.amount for s in statements for line in s.lines if line.amount > 0), Decimal(0))
-
-
-def _debits(statements) -> Decimal:
-    return sum(
-        (-line.amount for s in statements for line in s.lines if line.amount < 0), Decimal(0)
-    )
 
 
 def _same_account(ours: str | None, theirs: str, currency: str | None) -> bool:
@@ -41,10 +34,11 @@ def _same_account(ours: str | None, theirs: str, currency: str | None) -> bool:
 
 def check_facts(result: StatementFile, facts: dict) -> None:
     statements = result.statements
+    lines = [line for s in statements for line in s.lines]
     assert len(statements) == facts["n_statements"]
-    assert sum(len(s.lines) for s in statements) == facts["total_transactions"]
-    assert _credits(statements) == Decimal(facts["total_credits"])
-    assert _debits(statements) == Decimal(facts["total_debits"])
+    assert len(lines) == facts["total_transactions"]
+    assert credit_total(lines) == Decimal(facts["total_credits"])
+    assert debit_total(lines) == Decimal(facts["total_debits"])
     for ours, theirs in zip(statements, facts["statements"], strict=True):
         check_statement(ours, theirs)
 
@@ -55,8 +49,8 @@ def check_statement(ours: Statement, theirs: dict) -> None:
     assert sum(1 for line in ours.lines if line.amount > 0) == theirs["n_credits"]
     assert sum(1 for line in ours.lines if line.amount < 0) == theirs["n_debits"]
     assert sum(1 for line in ours.lines if line.reversal) == theirs.get("n_reversals", 0)
-    assert _credits([ours]) == Decimal(theirs["credits_sum"])
-    assert _debits([ours]) == Decimal(theirs["debits_sum"])
+    assert credit_total(ours.lines) == Decimal(theirs["credits_sum"])
+    assert debit_total(ours.lines) == Decimal(theirs["debits_sum"])
     if theirs.get("currency"):
         assert ours.currency == theirs["currency"]
         assert {line.currency for line in ours.lines} <= {theirs["currency"]}
@@ -84,7 +78,7 @@ def check_statement(ours: Statement, theirs: dict) -> None:
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", GOOD)
 def test_corpus_file_parses_and_agrees_with_facts(rel):
-    data = _read(rel)
+    data = read(rel)
     result = PARSER.parse(data)
     assert result.statements
     for statement in result.statements:
@@ -99,7 +93,7 @@ def test_corpus_file_parses_and_agrees_with_facts(rel):
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", BAD)
 def test_corpus_bad_file_is_refused_or_warned(rel):
-    data = _read(rel)
+    data = read(rel)
     try:
         result = PARSER.parse(data)
     except ParseError as exc:
@@ -111,7 +105,7 @@ def test_corpus_bad_file_is_refused_or_warned(rel):
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", INTERIM)
 def test_corpus_mt942_is_refused_clearly(rel):
-    data = _read(rel)
+    data = read(rel)
     assert PARSER.sniff(data[: 64 * 1024]) is True
     with pytest.raises(ParseError) as info:
         PARSER.parse(data)
@@ -122,7 +116,7 @@ def test_corpus_mt942_is_refused_clearly(rel):
 @pytest.mark.corpus
 def test_corpus_sniff_claims_real_statements_and_nothing_else():
     root = require_corpus()
-    claimed = {rel for rel in GOOD if PARSER.sniff(_read(rel)[: 64 * 1024])}
+    claimed = {rel for rel in GOOD if PARSER.sniff(read(rel)[: 64 * 1024])}
     # The two fragments without :20: (a balance list, a lone :61:) are parsed but not sniffed.
     assert len(claimed) >= len(GOOD) - 2
     for folder in ("cfonb120", "camt053", "camt054", "ofx"):
@@ -135,6 +129,6 @@ def test_corpus_sniff_claims_real_statements_and_nothing_else():
 def test_corpus_rc_reversal_is_a_debit():
     # ":61:0709040904RCR204,88NRTI" is a reversed credit (funds code R), so money out;
     # the mt-940 library reads it as a credit.
-    result = PARSER.parse(_read("mt940/betterplace_sepa_mt9401.sta"))
+    result = PARSER.parse(read("mt940/betterplace_sepa_mt9401.sta"))
     reversed_lines = [line for s in result.statements for line in s.lines if line.reversal]
     assert [line.amount for line in reversed_lines] == [Decimal("-204.88")] * 2

@@ -24,24 +24,12 @@ from arapi_ofx import OfxStatementParser, parse_careful
 
 from arapi.plugin.types import ParseError, Statement, StatementFile
 from arapi.testing.contracts import StatementParserContract
-from arapi.testing.corpus import corpus_files, expected, require_corpus
+from arapi.testing.corpus import corpus_files, credit_total, debit_total, expected, read
 
 PARSER = OfxStatementParser()
 GOOD = corpus_files("ofx")
 BAD = corpus_files("ofx", bad=True)
 _CONTRACT = StatementParserContract()
-
-
-def _read(rel: str) -> bytes:
-    return (require_corpus() / rel).read_bytes()
-
-
-def _credits(lines) -> Decimal:
-    return sum((line.amount for line in lines if line.amount > 0), Decimal(0))
-
-
-def _debits(lines) -> Decimal:
-    return sum((-line.amount for line in lines if line.amount < 0), Decimal(0))
 
 
 def _skipped_empty(result: StatementFile, number: int) -> int:
@@ -62,8 +50,8 @@ def check_statement(ours: Statement, theirs: dict, skipped: int) -> None:
     elif balance == "":
         assert ours.closing_balance is None
     assert len(ours.lines) + skipped == count
-    assert _credits(ours.lines) == Decimal(credits)
-    assert _debits(ours.lines) == Decimal(debits)
+    assert credit_total(ours.lines) == Decimal(credits)
+    assert debit_total(ours.lines) == Decimal(debits)
     if theirs.get("currency"):
         assert ours.currency == theirs["currency"]
         assert {line.currency for line in ours.lines} <= {theirs["currency"]}
@@ -89,8 +77,8 @@ def check_facts(result: StatementFile, facts: dict) -> None:
         bank_lines += ours.lines
         bank_skipped += skipped
     assert len(bank_lines) + bank_skipped == facts["total_transactions"]
-    assert _credits(bank_lines) == Decimal(facts["total_credits"])
-    assert _debits(bank_lines) == Decimal(facts["total_debits"])
+    assert credit_total(bank_lines) == Decimal(facts["total_credits"])
+    assert debit_total(bank_lines) == Decimal(facts["total_debits"])
     if not result.statements:
         assert result.warnings, "an empty result must say why"
     if facts.get("signon_status_code") not in (None, "0"):
@@ -100,7 +88,7 @@ def check_facts(result: StatementFile, facts: dict) -> None:
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", GOOD)
 def test_corpus_file_parses(rel):
-    data = _read(rel)
+    data = read(rel)
     assert PARSER.sniff(data[: 64 * 1024]) is True
     result = PARSER.parse(data)
     _CONTRACT.check_result(result)
@@ -112,7 +100,7 @@ def test_corpus_file_parses(rel):
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", BAD)
 def test_bad_corpus_file_is_refused_or_reported(rel):
-    data = _read(rel)
+    data = read(rel)
     facts = expected().get(rel, {})
     assert "reject" in facts.get("expected_outcome", "reject")
     try:
@@ -127,7 +115,7 @@ def test_bad_corpus_file_is_refused_or_reported(rel):
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", GOOD + BAD)
 def test_fast_and_careful_paths_agree(rel):
-    data = _read(rel)
+    data = read(rel)
     try:
         fast = PARSER.parse(data)
     except ParseError as error:
@@ -145,7 +133,7 @@ def test_plain_ofxparse_agrees_where_it_can_read_the_file(rel):
     """Cross-check with ofxparse's own object model: same FITIDs and amounts per account."""
     from ofxparse import AccountType, OfxParser
 
-    data = _read(rel)
+    data = read(rel)
     try:
         theirs = OfxParser.parse(io.BytesIO(data))
     except Exception as exc:  # ofxparse refuses or crashes on many real files

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from arapi.plugin.types import StatementLine
 
 _REPO = Path(__file__).resolve().parents[3]
 
@@ -32,6 +38,25 @@ def require_corpus() -> Path:
     if found is None:
         pytest.skip("sample corpus not found: set ARAPI_CORPUS or put it at ../shared/corpus")
     return found
+
+
+def read(rel: str) -> bytes:
+    """The bytes of the corpus file ``rel`` (a path relative to the corpus root).
+
+    Skips the test when the corpus is absent, like ``require_corpus``; a file missing
+    from a corpus that is there raises ``FileNotFoundError`` rather than skipping.
+    """
+    return (require_corpus() / rel).read_bytes()
+
+
+def credit_total(lines: Iterable[StatementLine]) -> Decimal:
+    """The sum of the positive amounts of ``lines`` (``Decimal(0)`` when there are none)."""
+    return sum((line.amount for line in lines if line.amount > 0), Decimal(0))
+
+
+def debit_total(lines: Iterable[StatementLine]) -> Decimal:
+    """The magnitude of the negative amounts of ``lines``: a sum >= 0, like ``credit_total``."""
+    return sum((-line.amount for line in lines if line.amount < 0), Decimal(0))
 
 
 @lru_cache(maxsize=1)
