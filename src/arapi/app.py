@@ -26,6 +26,7 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from arapi.config import Settings
 from arapi.db import Database
+from arapi.db.migrate import require_migrated
 from arapi.errors import CommonErrorCode
 from arapi.graphql.context import Context, authenticate_header
 from arapi.graphql.errors import missing_error_codes
@@ -327,13 +328,20 @@ def create_app(
     """The arapi ASGI app.
 
     Without ``db`` one is opened on ``settings.database_url`` (and disposed at
-    shutdown); without ``plugins`` they are loaded from the ``arapi`` entry
-    points; without ``schema`` ``arapi.graphql.schema.schema_for(settings)``
-    builds it.
+    shutdown), refused with ``DATABASE_NOT_MIGRATED`` unless its schema is at
+    the latest migration; without ``plugins`` they are loaded from the
+    ``arapi`` entry points (a ``PluginError`` when one cannot be); without
+    ``schema`` ``arapi.graphql.schema.schema_for(settings)`` builds it.
     """
     settings = settings or Settings.from_env()
     owns_db = db is None
     database = db if db is not None else Database(settings.database_url)
+    if owns_db:
+        try:
+            require_migrated(database.engine)
+        except BaseException:
+            database.dispose()
+            raise
     if plugins is None:
         plugins = PluginHost.from_entry_points(disabled=settings.disabled_plugins)
     if schema is None:

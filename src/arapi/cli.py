@@ -17,9 +17,27 @@ def _settings() -> Settings:
 
 
 def _database(settings: Settings):
+    """The database, refused (``DATABASE_NOT_MIGRATED``) unless migrated to the latest revision."""
     from arapi.db import Database
+    from arapi.db.migrate import require_migrated
 
-    return Database(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        require_migrated(database.engine)
+    except BaseException:
+        database.dispose()
+        raise
+    return database
+
+
+def _shown_url(url: str) -> str:
+    """A database URL fit to print: without its password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: nothing to hide, it will fail on use
+        return url
 
 
 def _fail(exc: ArapiError, as_json: bool = False) -> None:
@@ -43,16 +61,22 @@ def main() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from arapi.app import app_from_env
+
     settings = _settings()
+    try:  # plugins and the database are checked here, before uvicorn starts
+        app = app_from_env()
+    except ArapiError as exc:
+        _fail(exc)
     click.echo(
-        f"arapi on http://{host}:{port}/graphql (database {settings.database_url})", err=True
+        f"arapi on http://{host}:{port}/graphql (database {_shown_url(settings.database_url)})",
+        err=True,
     )
     if workers > 1:
+        app.state.db.dispose()  # each worker builds its own app
         uvicorn.run("arapi.app:app_from_env", factory=True, host=host, port=port, workers=workers)
     else:
-        from arapi.app import app_from_env
-
-        uvicorn.run(app_from_env(), host=host, port=port)
+        uvicorn.run(app, host=host, port=port)
 
 
 @main.group(help="Database maintenance.")
@@ -171,9 +195,10 @@ def import_group() -> None:
 
 @import_group.command(
     "statement",
-    help="Import a bank statement (OFX, CAMT.053/054, MT940, CFONB 120, or a ZIP of them). "
-    "The format is detected from the content unless --format is given. Credits become unapplied "
-    "payments; a file or line imported before is not written again.",
+    help="Import a bank statement, or a ZIP of them, in any statement format of the installed "
+    "plugins (`arapi plugins` lists them). The format is detected from the content unless "
+    "--format is given. Credits become unapplied payments; a file or line imported before is "
+    "not written again.",
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
 @_org_option
@@ -187,6 +212,7 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
     settings = _settings()
     data = Path(path).read_bytes()
     try:
+        database = _database(settings)
         plugins = _plugins(settings)
         upload = statements.parse_upload(
             plugins,
@@ -199,7 +225,7 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
         total = sum(len(s.lines) for s in upload.statements)
         show_bar = not as_json and sys.stderr.isatty()
         with (
-            _database(settings).write() as session,
+            database.write() as session,
             click.progressbar(
                 length=total, label="importing", file=sys.stderr, hidden=not show_bar
             ) as bar,
@@ -232,9 +258,10 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
 
 @import_group.command(
     "invoices",
-    help="Import invoices: Factur-X/ZUGFeRD PDF, CII or UBL XML, a CSV list (see plugins/arapi-csv), "
-    "or a FEC (open receivables of the 411 accounts). Customers are found by legal id or name, "
-    "or created. Re-importing the same file writes nothing.",
+    help="Import invoices from a file in any invoice format of the installed plugins "
+    "(`arapi plugins` lists them). The format is detected from the content unless --format is "
+    "given. Customers are found by legal id or name, or created. Re-importing the same file "
+    "writes nothing.",
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, readable=True))
 @_org_option
@@ -248,8 +275,9 @@ def import_invoices(path: str, org_name: str | None, fmt: str | None, as_json: b
     settings = _settings()
     data = Path(path).read_bytes()
     try:
+        database = _database(settings)
         plugins = _plugins(settings)
-        with _database(settings).write() as session:
+        with database.write() as session:
             viewer = _viewer_for(session, org_name)
             result = run_import(
                 session,
@@ -301,8 +329,8 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
     from arapi.imports import sources
 
     settings = _settings()
-    database = _database(settings)
     try:
+        database = _database(settings)
         with database.write() as session:  # write: the default organization may be created
             viewer = _viewer_for(session, org_name)
             source = sources.source_for(_plugins(settings), source_name, viewer, settings)
@@ -389,7 +417,11 @@ def demo() -> None:
 def demo_load(if_empty: bool, seed: int) -> None:
     from arapi import demo as demo_data
 
-    with _database(_settings()).write() as session:
+    try:
+        database = _database(_settings())
+    except ArapiError as exc:
+        _fail(exc)
+    with database.write() as session:
         if if_empty and demo_data.has_any_organization(session):
             click.echo("database not empty: demo data not loaded", err=True)
             return

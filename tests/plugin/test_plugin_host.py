@@ -388,9 +388,11 @@ def test_a_parser_without_a_string_format_key_is_refused(fmt):
     assert "plugin 'odd'" in error.message
 
 
-def test_a_hook_returning_none_provides_nothing():
+def test_a_hook_returning_none_is_a_bad_provider():
     plugin = SimpleNamespace(arapi_statement_parsers=hookimpl(lambda: None))
-    assert host_with(quiet=plugin).statement_parsers() == {}
+    error = load_error(host_with(forgetful=plugin).statement_parsers)
+    assert error.code is PluginErrorCode.BAD_PROVIDER
+    assert "plugin 'forgetful' returned None" in error.message
 
 
 class FakeCreditProvider:

@@ -38,6 +38,7 @@ HOOK_NAMES = frozenset(
     if name.startswith(HOOK_PREFIX) and hasattr(value, f"{hookspecs.PROJECT}_spec")
 )
 _DISABLE_HINT = "(set ARAPI_DISABLED_PLUGINS={name} to skip it)"
+_DUPLICATE_HINT = "(disable one with ARAPI_DISABLED_PLUGINS)"
 
 
 #: How much of a file the host hands to each parser's sniff().
@@ -50,10 +51,20 @@ class PluginErrorCode(ErrorCode):
         "DUPLICATE_FORMAT"  # two parsers claim one format key (or two sources one name)
     )
     BAD_PROVIDER = "BAD_PROVIDER"  # a hook returned something that is not a provider
+    PLUGIN_FAILED = "PLUGIN_FAILED"  # a provider raised, or returned what its types forbid
 
 
 class PluginError(ArapiError):
     """A plugin could not be loaded or used; the message names the plugin."""
+
+
+def plugin_error(code: PluginErrorCode, plugin: str, problem: str) -> PluginError:
+    """The error for a fault of one plugin: ``plugin 'NAME' PROBLEM (set ARAPI_DISABLED_PLUGINS=NAME ...)``.
+
+    Every PluginError about one plugin is built here, so that each names the
+    plugin first and ends with how to skip it.
+    """
+    return PluginError(code, f"plugin {plugin!r} {problem} " + _DISABLE_HINT.format(name=plugin))
 
 
 @dataclass(frozen=True)
@@ -86,6 +97,8 @@ class PluginHost:
         included; the CLI and the app pass ``Settings.disabled_plugins``
         (``ARAPI_DISABLED_PLUGINS``). A plugin that cannot be imported or
         registered raises :class:`PluginError` ``PLUGIN_LOAD_FAILED`` naming it.
+        Every provider is then loaded once (:meth:`check`), so that a clash or
+        a bad provider fails here, at startup, and not at the first import.
         """
         host = cls()
         off = set(disabled)
@@ -97,16 +110,29 @@ class PluginHost:
             try:
                 module = ep.load()
             except Exception as exc:  # a broken plugin must say who it is
-                raise PluginError(
+                raise plugin_error(
                     PluginErrorCode.PLUGIN_LOAD_FAILED,
-                    f"plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc} "
-                    + _DISABLE_HINT.format(name=ep.name),
+                    ep.name,
+                    f"({ep.value}) failed to load: {type(exc).__name__}: {exc}",
                 ) from exc
             dist = ep.dist
             host.register(
                 module, ep.name, dist.name if dist else None, dist.version if dist else None
             )
+        host.check()
         return host
+
+    def check(self) -> None:
+        """Load every kind of provider once: any :class:`PluginError` is raised now.
+
+        Hooks that raise, non-providers, keys that clash (``DUPLICATE_FORMAT``)
+        all show up here rather than on first use.
+        """
+        self.statement_parsers()
+        self.invoice_parsers()
+        self.invoice_sources()
+        self.credit_info_providers()
+        self.notification_channels()
 
     def register(
         self,
@@ -118,17 +144,18 @@ class PluginHost:
         """Register ``plugin`` (usually a module) under the entry-point ``name``."""
         for other in self.loaded:
             if other.name == name:
-                raise PluginError(
+                raise plugin_error(
                     PluginErrorCode.PLUGIN_LOAD_FAILED,
-                    f"plugin name {name!r} is used by both distribution "
+                    name,
+                    f"is the name of two plugins, from distribution "
                     f"{other.distribution or '-'!r} and distribution {distribution or '-'!r}",
                 )
         self._check_hook_functions(plugin, name)
         try:
             self._pm.register(plugin, name=name)
         except Exception as exc:
-            raise PluginError(
-                PluginErrorCode.PLUGIN_LOAD_FAILED, f"plugin {name!r} failed to register: {exc}"
+            raise plugin_error(
+                PluginErrorCode.PLUGIN_LOAD_FAILED, name, f"failed to register: {exc}"
             ) from exc
         self.loaded.append(LoadedPlugin(name, distribution, version))
         self._statement = self._invoice = self._sources = None  # providers are read again
@@ -155,7 +182,7 @@ class PluginHost:
             elif opts is not None and inspect.iscoroutinefunction(value):
                 problem = f"implements {attr} as async; hooks are synchronous"
             if problem:
-                raise PluginError(PluginErrorCode.PLUGIN_LOAD_FAILED, f"plugin {name!r} {problem}")
+                raise plugin_error(PluginErrorCode.PLUGIN_LOAD_FAILED, name, problem)
 
     # ------------------------------------------------------------ providers
 
@@ -164,24 +191,33 @@ class PluginHost:
         out: list[tuple[str, Any]] = []
         for impl in hook.get_hookimpls():
             try:
-                providers = impl.function() or []
+                providers = impl.function()
             except Exception as exc:
-                raise PluginError(
+                raise plugin_error(
                     PluginErrorCode.PLUGIN_LOAD_FAILED,
-                    f"plugin {impl.plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc} "
-                    + _DISABLE_HINT.format(name=impl.plugin_name),
+                    impl.plugin_name,
+                    f"failed in {hook_name}: {type(exc).__name__}: {exc}",
                 ) from exc
-            if not isinstance(providers, list | tuple):
-                raise PluginError(
+            if providers is None:  # a forgotten `return`
+                raise plugin_error(
                     PluginErrorCode.BAD_PROVIDER,
-                    f"plugin {impl.plugin_name!r} returned {providers!r} from {hook_name}, "
+                    impl.plugin_name,
+                    f"returned None from {hook_name}; the hook must return a list of "
+                    f"{protocol.__name__} (an empty list is fine)",
+                )
+            if not isinstance(providers, list | tuple):
+                raise plugin_error(
+                    PluginErrorCode.BAD_PROVIDER,
+                    impl.plugin_name,
+                    f"returned {providers!r} from {hook_name}, "
                     f"which is not a list of {protocol.__name__}",
                 )
             for provider in providers:
                 if not isinstance(provider, protocol):
-                    raise PluginError(
+                    raise plugin_error(
                         PluginErrorCode.BAD_PROVIDER,
-                        f"plugin {impl.plugin_name!r} returned {provider!r} from {hook_name}, "
+                        impl.plugin_name,
+                        f"returned {provider!r} from {hook_name}, "
                         f"which is not a {protocol.__name__}",
                     )
                 out.append((impl.plugin_name, provider))
@@ -195,17 +231,18 @@ class PluginHost:
         for plugin_name, provider in self._collect(hook_name, protocol):
             key = getattr(provider, attribute)
             if not isinstance(key, str) or not 0 < len(key) <= KEY_MAX_LENGTH:
-                raise PluginError(
+                raise plugin_error(
                     PluginErrorCode.BAD_PROVIDER,
-                    f"plugin {plugin_name!r} returned {provider!r} from {hook_name} "
+                    plugin_name,
+                    f"returned {provider!r} from {hook_name} "
                     f"with {attribute} {key!r}; the {attribute} must be a string of 1 to "
                     f"{KEY_MAX_LENGTH} characters",
                 )
-            if key in table:
+            if key in table:  # two plugins at fault: either may be the one to skip
                 raise PluginError(
                     PluginErrorCode.DUPLICATE_FORMAT,
                     f"{attribute} {key!r} is provided by both plugin {table[key][0]!r} and plugin "
-                    f"{plugin_name!r} (disable one with ARAPI_DISABLED_PLUGINS)",
+                    f"{plugin_name!r} {_DUPLICATE_HINT}",
                 )
             table[key] = (plugin_name, provider)
         return table
@@ -251,13 +288,13 @@ class PluginHost:
     @staticmethod
     def pick(parsers: dict[str, Any], data: bytes, explicit: str | None) -> Any:
         """The parser for ``data``: the explicit format wins; else exactly one must sniff it."""
+        known = f"known: {', '.join(sorted(parsers)) or 'none'}"
         if explicit:
             try:
                 return parsers[explicit]
             except KeyError:
                 raise ParseError(
-                    ParseErrorCode.UNKNOWN_FORMAT,
-                    f"unknown format {explicit!r}; known: {', '.join(sorted(parsers)) or 'none'}",
+                    ParseErrorCode.UNKNOWN_FORMAT, f"unknown format {explicit!r}; {known}"
                 ) from None
         head = data[:SNIFF_BYTES]
         hits = []
@@ -268,7 +305,9 @@ class PluginHost:
             except Exception:  # a sniff that raises is a no
                 continue
         if not hits:
-            raise ParseError(ParseErrorCode.UNKNOWN_FORMAT, "the file's format was not recognised")
+            raise ParseError(
+                ParseErrorCode.UNKNOWN_FORMAT, f"the file's format was not recognised; {known}"
+            )
         if len(hits) > 1:
             raise ParseError(
                 ParseErrorCode.AMBIGUOUS_FORMAT,
