@@ -130,12 +130,12 @@ def test_syncs_at_once_write_once_and_never_move_the_cursor_back(db, db_url):
     "trouble, message",
     [
         (ConnectionError("ERP unreachable"), "ConnectionError: ERP unreachable"),
-        ("not a batch", "it returned str, not an InvoiceBatch"),
+        ("not a batch", "it returned str, not the InvoiceBatch it must return"),
         ("more without a cursor", "it asked to fetch more without moving its cursor"),
-        ("not documents", "its batch's invoices[0] is a dict, not a InvoiceDocument"),
-        ("number cursor", "its batch's cursor is a int, not a str"),
-        ("number as number", "its batch's invoices[0].number is a int, not a str"),
-        ("no buyer", "its batch's invoices[0].buyer is a NoneType, not a Party"),
+        ("not documents", "invoices[0] is a dict, not a InvoiceDocument"),
+        ("number cursor", "cursor is a int, not a str"),
+        ("number as number", "invoices[0].number is a int, not a str"),
+        ("no buyer", "invoices[0].buyer is a NoneType, not a Party"),
         ("slow", "no answer within 0.2 s"),
     ],
 )

@@ -84,6 +84,19 @@ def test_credits_become_payments_and_reimport_is_a_duplicate(db, plugins):
     assert "FA-2025-001" in payment.reference
     again = do_import(db, viewer, plugins, data)
     assert again.duplicate and count(db, StatementEntry) == 2 and count(db, ImportFile) == 1
+    # The file as read the first time; what this import wrote: nothing.
+    assert again.import_id == result.import_id
+    assert (again.summary["entryCount"], again.summary["creditTotal"]) == (
+        summary["entryCount"],
+        summary["creditTotal"],
+    )
+    assert [again.summary[k] for k in ("newEntries", "duplicateEntries", "paymentsCreated")] == [
+        0,
+        2,
+        0,
+    ]
+    (info,) = again.summary["statements"]
+    assert (info["newEntries"], info["duplicateEntries"]) == (0, 2)
 
 
 def test_long_filename_and_account_are_clipped_to_their_columns(db, plugins):

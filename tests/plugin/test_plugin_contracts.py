@@ -69,6 +69,7 @@ CONTRACT_TESTS = [
     "test_is_a_provider",
     "test_has_samples",
     "test_sniff_never_raises",
+    "test_sniff_says_no_to_garbage",
     "test_garbage_raises_parse_error",
     "test_samples_parse_and_sniff",
     "test_fuzz_returns_model_or_parse_error",
@@ -121,6 +122,14 @@ class LookAlikeLine:
         StatementFile(statements=(), warnings=("ok", ["not", "a", "str"])),
         StatementFile(statements=(LookAlikeLine(Decimal(1), "EUR"),)),  # not a boundary type
         {"statements": ()},
+        # Each of these crashed an import deep inside before the imports checked results:
+        _statement(StatementLine(amount=Decimal(1), currency="EUR", booking_date="2024-01-01")),
+        _statement(
+            StatementLine(amount=Decimal(1), currency="EUR", booking_date=None, natural_key=12345)
+        ),
+        _statement(
+            StatementLine(amount=Decimal(1), currency="EUR", booking_date=None, reversal="false")
+        ),
     ],
     ids=[
         "float",
@@ -133,6 +142,9 @@ class LookAlikeLine:
         "list-warning",
         "foreign-dataclass",
         "dict",
+        "date-as-text",
+        "key-as-number",
+        "reversal-as-text",
     ],
 )
 def test_results_outside_the_boundary_types_fail_the_contract(result):
@@ -171,6 +183,23 @@ def test_sniff_must_return_a_bool(sniffed):
             return sniffed
 
     _fails(_contract_for(Vague()), "test_sniff_never_raises")
+
+
+def test_a_sniff_that_claims_everything_fails():
+    """It would make every other format's files ambiguous."""
+
+    class Greedy(ToyParser):
+        def sniff(self, head: bytes) -> bool:
+            return True
+
+    _fails(_contract_for(Greedy()), "test_sniff_says_no_to_garbage")
+
+
+def test_a_format_key_the_host_refuses_fails():
+    class Wordy(ToyParser):
+        format = "a-format-key-longer-than-thirty-characters"
+
+    _fails(_contract_for(Wordy()), "test_is_a_provider")
 
 
 def test_sniff_must_claim_the_samples():
@@ -217,6 +246,8 @@ def _invoice(**changes) -> InvoiceFile:
         ({"currency": "Eur"}, False),
         ({"amount_due": 12.0}, False),
         ({"total_with_tax": Decimal("sNaN")}, False),
+        ({"number": 7}, False),  # an import refuses both: so must the contract
+        ({"buyer": None}, False),
     ],
 )
 def test_invoice_contract_checks_kind_currency_and_amounts(changes, passes):

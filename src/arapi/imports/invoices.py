@@ -67,6 +67,7 @@ from arapi.imports.text import refuse_nul
 from arapi.invoices import service as invoice_service
 from arapi.models import Allocation, Customer, Invoice
 from arapi.money import bounded, exponent, from_minor, normalize_currency, parse_decimal
+from arapi.plugin import calls
 from arapi.plugin.host import PluginHost
 from arapi.plugin.types import InvoiceDocument, Party, TaxAmount
 from arapi.repositories import allocations as allocation_repo
@@ -215,7 +216,8 @@ def import_invoices(
         return InvoiceImportResult.from_summary(seen.summary or {}, seen.id, duplicate=True)
 
     parser = PluginHost.pick(plugins.invoice_parsers(), data, fmt)
-    parsed = parser.parse(data)  # pure: ParseError refuses the file before anything is written
+    # Pure: a ParseError refuses the file before anything is written.
+    parsed = calls.parse_invoices(plugins, parser, data)
     refuse_nul(parsed)
 
     claimed = claim(

@@ -44,7 +44,7 @@ from arapi.errors import ArapiError
 from arapi.imports.claim import claim
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.invoices import STATUSES, DocumentOutcome, DocumentWriter, ImportedInvoice
-from arapi.plugin.checks import type_problem
+from arapi.plugin.checks import invoice_batch_problem
 from arapi.plugin.host import PluginHost
 from arapi.plugin.providers import InvoiceSource
 from arapi.plugin.types import InvoiceBatch
@@ -172,13 +172,9 @@ async def _fetch_once(source: InvoiceSource, cursor: str | None, organization: s
 
 def _check_batch(source: InvoiceSource, batch: object) -> None:
     """The batch's shape, so that a faulty source gets SOURCE_FAILED, not an internal error."""
-    if not isinstance(batch, InvoiceBatch):
-        raise _failed(source, f"it returned {type(batch).__name__}, not an InvoiceBatch")
-    problem = type_problem(batch)
+    problem = invoice_batch_problem(batch)
     if problem:
-        raise _failed(source, f"its batch's {problem}")
-    if batch.cursor is not None and "\x00" in batch.cursor:
-        raise _failed(source, "its cursor holds a NUL character")
+        raise _failed(source, problem)
 
 
 def _failed(source: InvoiceSource, why: str) -> ArapiError:

@@ -32,7 +32,7 @@ from arapi.imports.text import refuse_nul
 from arapi.inputs import date_problem
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.money import bounded, exponent, normalize_currency
-from arapi.plugin import PluginHost
+from arapi.plugin import PluginHost, calls
 from arapi.plugin.types import (
     ParseError,
     ParseErrorCode,
@@ -99,7 +99,7 @@ def parse_upload(
     for name, content in documents:
         parser = PluginHost.pick(parsers, content, fmt)
         try:
-            parsed = parser.parse(content)
+            parsed = calls.parse_statement(plugins, parser, content)
             refuse_nul(parsed)
             for statement in parsed.statements:
                 _refuse_odd_dates(statement)
@@ -113,9 +113,12 @@ def parse_upload(
             warnings.append(f"{prefix}no statement in {name or 'the file'}")
         warnings += [prefix + w for w in parsed.warnings]
         for statement in parsed.statements:
-            warnings += [
-                prefix + w for w in balance_warnings(statement) + precision_warnings(statement)
-            ]
+            found = (
+                balance_warnings(statement)
+                + currency_warnings(statement)
+                + precision_warnings(statement)
+            )
+            warnings += [prefix + w for w in found]
         statements += parsed.statements
     return ParsedUpload(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -146,11 +149,50 @@ def balance_warnings(statement: Statement) -> list[str]:
     expected = statement.opening_balance + movements
     if expected == statement.closing_balance:
         return []
-    label = statement.statement_id or statement.account or statement.format
     return [
-        f"statement {label}: opening {statement.opening_balance} + movements {movements} = {expected} "
+        f"statement {_label(statement)}: opening {statement.opening_balance} + movements {movements} = {expected} "
         f"!= closing {statement.closing_balance}"
     ]
+
+
+def currency_warnings(statement: Statement) -> list[str]:
+    """Lines in another currency than their statement's are kept with it, and said so.
+
+    The statement's credit and debit totals still add every line as written,
+    as the corpus' published facts and the banks' own summaries do; the
+    warning says that those totals mix currencies.
+    """
+    if not statement.lines:
+        return []
+    own = _currency(statement)
+    codes = _line_currencies(statement)
+    others = Counter()
+    for raw, count in Counter(line.currency for line in statement.lines).items():
+        if codes[raw] != own:
+            others[codes[raw]] += count
+    if not others:
+        return []
+    listed = ", ".join(f"{count} in {code}" for code, count in sorted(others.items()))
+    return [
+        f"statement {_label(statement)}: lines in another currency than its {own} ({listed}); "
+        "its credit and debit totals add them as written"
+    ]
+
+
+def _line_currencies(statement: Statement) -> dict[str | None, str]:
+    """Each currency code the lines give, as written -> the ISO code it stands for.
+
+    A statement's lines name one or two codes: normalizing those, not every
+    line's, keeps this cheap on 100 000 lines.
+    """
+    return {
+        raw: _currency(statement) if not raw else _known_currency(raw)
+        for raw in {line.currency for line in statement.lines}
+    }
+
+
+def _label(statement: Statement) -> str:
+    return statement.statement_id or statement.account or statement.format
 
 
 def _currency(statement: Statement, line: StatementLine | None = None) -> str:
@@ -204,12 +246,12 @@ def summarize(upload: ParsedUpload) -> dict:
     credit_all = debit_all = Decimal(0)
     count_all = 0
     for st in upload.statements:
+        currency = _currency(st) if st.currency or st.lines else None
         credit = sum((ln.amount for ln in st.lines if ln.amount > 0), Decimal(0))
         debit = -sum((ln.amount for ln in st.lines if ln.amount < 0), Decimal(0))
         credit_all += credit
         debit_all += debit
         count_all += len(st.lines)
-        currency = st.currency or (st.lines[0].currency if st.lines else None)
         per_statement.append(
             {
                 "format": st.format,
@@ -368,9 +410,23 @@ def record(
 
 
 def _seen_result(session: Session, viewer: Viewer, seen: ImportFile) -> StatementImportResult:
-    """The first import's answer, for bytes imported before."""
+    """For bytes imported before: the file as the first import read it, and what this one wrote: nothing.
+
+    What the file holds (entries, totals, statements and their ids, warnings)
+    is the first import's; the counts of what was written say 0, every entry
+    a duplicate, so a script adding up ``newEntries`` counts each entry once.
+    """
     statement_ids = [s.id for s in repo.for_import(session, viewer.organization_id, seen.id)]
-    return StatementImportResult(True, dict(seen.summary or {}), seen.id, statement_ids)
+    summary = {**(seen.summary or {}), **_NOTHING_WRITTEN}
+    summary["duplicateEntries"] = summary.get("entryCount", 0)
+    summary["statements"] = [
+        {**info, "newEntries": 0, "duplicateEntries": info.get("entryCount", 0)}
+        for info in summary.get("statements", [])
+    ]
+    return StatementImportResult(True, summary, seen.id, statement_ids)
+
+
+_NOTHING_WRITTEN = {"newEntries": 0, "paymentsCreated": 0, "returnsRecorded": 0}
 
 
 def _account_key(st: Statement) -> str:

@@ -3,11 +3,13 @@
 A plugin's test suite subclasses these and sets ``parser`` and ``samples``
 (at least one small valid file written by the plugin's authors), or, for an
 invoice source, ``source`` (connected to a fake or recorded system). Every parser
-then meets the same rules as arapi's own: a string format key, a ``sniff``
-that returns a bool and never raises, ``ParseError`` and nothing else on bad
-input, and results built only from the frozen dataclasses of
-:mod:`arapi.plugin.types` holding finite ``Decimal`` amounts (never floats)
-and ISO 4217-shaped currency codes.
+then meets the same rules as arapi's own: a format key the host accepts, a
+``sniff`` that returns a bool, never raises and says no to garbage,
+``ParseError`` and nothing else on bad input, and results built only from the
+frozen dataclasses of :mod:`arapi.plugin.types` holding what their annotations
+say (checked by :mod:`arapi.plugin.checks`, the very checks the imports run),
+with finite ``Decimal`` amounts (never floats) and ISO 4217-shaped currency
+codes.
 """
 
 from __future__ import annotations
@@ -24,14 +26,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arapi.plugin import types as boundary
+from arapi.plugin.checks import (
+    invoice_batch_problem,
+    invoice_file_problem,
+    statement_file_problem,
+)
 from arapi.plugin.host import SNIFF_BYTES
 from arapi.plugin.providers import InvoiceParser, InvoiceSource, StatementParser
 from arapi.plugin.types import (
     KEY_MAX_LENGTH,
     InvoiceBatch,
-    InvoiceFile,
     ParseError,
-    StatementFile,
 )
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -56,7 +61,7 @@ class _ParserContract:
 
     def test_is_a_provider(self):
         assert isinstance(self.parser, self.protocol)
-        assert isinstance(self.parser.format, str) and self.parser.format
+        assert isinstance(self.parser.format, str) and 0 < len(self.parser.format) <= KEY_MAX_LENGTH
         assert isinstance(self.parser.label, str) and self.parser.label
 
     def test_has_samples(self):
@@ -65,6 +70,11 @@ class _ParserContract:
     def test_sniff_never_raises(self):
         for blob in _GARBAGE:
             assert isinstance(self.parser.sniff(blob), bool)
+
+    def test_sniff_says_no_to_garbage(self):
+        # A sniff that says yes too easily makes every other format ambiguous.
+        for blob in _GARBAGE:
+            assert self.parser.sniff(blob) is False, f"sniff claims {blob[:20]!r}"
 
     def test_garbage_raises_parse_error(self):
         for blob in _GARBAGE:
@@ -140,7 +150,8 @@ class StatementParserContract(_ParserContract):
     protocol = StatementParser
 
     def check_result(self, result: Any) -> None:
-        assert isinstance(result, StatementFile)
+        problem = statement_file_problem(result)
+        assert problem is None, f"arapi would refuse this result: {problem}"
         _assert_frozen_tree(result)
         for statement in result.statements:
             _assert_currency(statement.currency, nullable=True)
@@ -163,7 +174,8 @@ class InvoiceParserContract(_ParserContract):
     protocol = InvoiceParser
 
     def check_result(self, result: Any) -> None:
-        assert isinstance(result, InvoiceFile)
+        problem = invoice_file_problem(result)
+        assert problem is None, f"arapi would refuse this result: {problem}"
         _assert_frozen_tree(result)
         _check_invoices(result.invoices)
 
@@ -184,10 +196,10 @@ class InvoiceSourceContract:
     max_fetches: ClassVar[int] = 100
 
     def check_batch(self, batch: Any) -> None:
-        assert isinstance(batch, InvoiceBatch), f"fetch returned {type(batch).__name__}"
+        problem = invoice_batch_problem(batch)
+        assert problem is None, f"arapi would refuse this batch: {problem}"
         _assert_frozen_tree(batch)
         _check_invoices(batch.invoices)
-        assert batch.cursor is None or isinstance(batch.cursor, str)
 
     def sync(self, cursor: str | None) -> tuple[list[InvoiceBatch], str | None]:
         """Fetch as arapi does (again while ``more``); the batches and the cursor to keep."""
