@@ -70,3 +70,12 @@ def test_collector_may_not_import(api):
     api.keys["collector"] = api.key("acme", "collector")
     body = upload(api, camt([("A1", "1.00", "CRDT", "E1", None)], "101.00"), key="collector").json()
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_an_amount_too_large_to_store_is_a_user_error_not_internal(api):
+    from tests.imports.test_plugin_faults import HUGE_MT940
+
+    body = upload(api, HUGE_MT940).json()
+    assert "errors" not in body, body
+    (error,) = body["data"]["bankStatementImport"]["userErrors"]
+    assert error["code"] == "INVALID_AMOUNT" and "is too large" in error["message"]

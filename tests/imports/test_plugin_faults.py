@@ -97,7 +97,7 @@ def _rows(db) -> tuple[int, ...]:
     [
         ("raises", "failed while parsing the file (faulty): KeyError: 'missing'"),
         ("date as text", "statements[0].lines[0].booking_date is a str, not a date"),
-        ("key as number", "statements[0].lines[0].natural_key is a int, not a str"),
+        ("key as number", "statements[0].lines[0].natural_key is an int, not a str"),
         ("float amount", "statements[0].lines[0].amount is 120.0, not a finite Decimal"),
     ],
 )
@@ -154,7 +154,7 @@ def test_a_fault_deep_in_many_lines_is_found_with_its_place():
     lines[4321] = dataclasses.replace(lines[4321], currency=None)
     assert (
         statement_file_problem(_statement(*lines))
-        == "statements[0].lines[4321].currency is a NoneType, not a str"
+        == "statements[0].lines[4321].currency is None, not a str"
     )
 
 
@@ -200,3 +200,28 @@ def test_lines_in_another_currency_are_kept_and_warned_about(db, host):
     )
     with db.read() as s:
         assert sorted(s.scalars(select(StatementEntry.currency))) == ["EUR", "EUR", "USD"]
+
+
+# ---------------------------------------------------------------- amounts too large to store
+
+HUGE_MT940 = b"""\
+:20:P240110000000099
+:25:NL91ABNA0417164300EUR
+:28C:00010
+:60F:C240109EUR100,
+:61:2401100110C100000000000000000000000000,NTRFEREF//00000000001005
+:86:/EREF/E2E-42//REMI/USTD//Big/
+:62F:C240110EUR100000000000000000000000100,
+-
+"""
+
+
+def test_an_amount_too_large_to_quantize_is_invalid_amount_not_a_crash(db):
+    """1E+26 and more used to crash the summary (decimal.InvalidOperation) before the size check."""
+    viewer = make_org(db)
+    before = _rows(db)
+    with pytest.raises(ArapiError) as caught, db.write() as s:
+        statements.import_statement(s, viewer, PluginHost.from_entry_points(), HUGE_MT940)
+    assert caught.value.code == "INVALID_AMOUNT"
+    assert "is too large" in caught.value.message
+    assert _rows(db) == before

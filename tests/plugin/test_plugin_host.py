@@ -340,7 +340,7 @@ def test_invoice_sources_by_name_unique_and_checked():
     assert error.code is PluginErrorCode.BAD_PROVIDER and long_name in error.message
     assert list(host_with(ok=source_plugin(FakeSource("x" * 30))).invoice_sources()) == ["x" * 30]
     error = load_error(host_with(parser=source_plugin(FakeParser("ofx"))).invoice_sources)
-    assert error.code is PluginErrorCode.BAD_PROVIDER and "not a InvoiceSource" in error.message
+    assert error.code is PluginErrorCode.BAD_PROVIDER and "not an InvoiceSource" in error.message
 
 
 def test_one_plugin_may_provide_several_formats():

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
@@ -231,11 +231,15 @@ def precision_warnings(statement: Statement) -> list[str]:
 
 
 def _text(amount: Decimal, currency: str | None) -> str:
-    """A magnitude at the currency's scale ("1520.00")."""
+    """A magnitude at the currency's scale ("1520.00").
+
+    Left as written when it cannot be: an unknown currency, or an amount too
+    large to quantize (the import then refuses it as too large to store).
+    """
     if currency:
         try:
             return str(abs(amount).quantize(Decimal(1).scaleb(-exponent(currency))))
-        except ArapiError:
+        except (ArapiError, InvalidOperation):
             pass
     return str(abs(amount))
 

@@ -55,7 +55,7 @@ def _result_problem(result: Any, expected: type) -> str | None:
 def type_problem(value: Any, path: str = "") -> str | None:
     """None when ``value`` (a boundary dataclass) matches its annotations, else what and where."""
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
-        return f"{path or 'the value'} is a {type(value).__name__}, not a dataclass"
+        return f"{path or 'the value'} is {_a_value(value)}, not a dataclass"
     for name, hint in _hints(type(value)):
         problem = _check(getattr(value, name), hint, f"{path}.{name}" if path else name)
         if problem:
@@ -79,7 +79,7 @@ def _check(value: Any, hint: Any, path: str) -> str | None:
         return None if None in problems else problems[0]
     if origin is tuple:
         if not isinstance(value, tuple):
-            return f"{path} is a {type(value).__name__}, not a tuple"
+            return f"{path} is {_a_value(value)}, not a tuple"
         args = get_args(hint)
         if len(args) == 2 and args[1] is Ellipsis:
             if _rows_match(value, args[0]):  # the usual case, checked a field at a time
@@ -98,7 +98,7 @@ def _check(value: Any, hint: Any, path: str) -> str | None:
         return None
     if dataclasses.is_dataclass(hint):
         if not isinstance(value, hint):
-            return f"{path} is a {type(value).__name__}, not a {hint.__name__}"
+            return f"{path} is {_a_value(value)}, not {with_article(hint.__name__)}"
         return type_problem(value, path)
     if hint is Decimal:
         if not isinstance(value, Decimal) or not value.is_finite():
@@ -106,11 +106,21 @@ def _check(value: Any, hint: Any, path: str) -> str | None:
         return None
     if isinstance(hint, type) and (issubclass(hint, Enum) or hint in (str, int, bool)):
         if not isinstance(value, hint):
-            return f"{path} is a {type(value).__name__}, not a {hint.__name__}"
+            return f"{path} is {_a_value(value)}, not {with_article(hint.__name__)}"
         return None
     if isinstance(hint, type) and not isinstance(value, hint):  # date and the like
-        return f"{path} is a {type(value).__name__}, not a {hint.__name__}"
+        return f"{path} is {_a_value(value)}, not {with_article(hint.__name__)}"
     return None
+
+
+def _a_value(value: Any) -> str:
+    """How a wrong value is named in a message: "None", "an int", "a str"."""
+    return "None" if value is None else with_article(type(value).__name__)
+
+
+def with_article(name: str) -> str:
+    """ "an int", "an InvoiceSource", "a str": type names read as English in messages."""
+    return f"an {name}" if name[:1].lower() in "aeiou" else f"a {name}"
 
 
 # ---------------------------------------------------------------- fast path

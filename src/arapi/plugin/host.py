@@ -20,6 +20,7 @@ import pluggy
 
 from arapi.errors import ArapiError, ErrorCode
 from arapi.plugin import hookspecs
+from arapi.plugin.checks import with_article
 from arapi.plugin.providers import (
     CreditInfoProvider,
     InvoiceParser,
@@ -218,7 +219,7 @@ class PluginHost:
                         PluginErrorCode.BAD_PROVIDER,
                         impl.plugin_name,
                         f"returned {provider!r} from {hook_name}, "
-                        f"which is not a {protocol.__name__}",
+                        f"which is not {with_article(protocol.__name__)}",
                     )
                 out.append((impl.plugin_name, provider))
         return out
