@@ -26,8 +26,9 @@ from strawberry.http.parse_content_type import parse_content_type
 
 from arapi.config import Settings
 from arapi.db import Database
+from arapi.db.errors import DatabaseErrorCode
 from arapi.db.migrate import require_migrated
-from arapi.errors import CommonErrorCode
+from arapi.errors import ArapiError, CommonErrorCode
 from arapi.graphql.context import Context, authenticate_header
 from arapi.graphql.errors import missing_error_codes
 from arapi.graphql.limits import INTERNAL, INTERNAL_MESSAGE, format_errors
@@ -339,6 +340,13 @@ def create_app(
     if owns_db:
         try:
             require_migrated(database.engine)
+        except ArapiError as exc:
+            if exc.code is not DatabaseErrorCode.DATABASE_UNREACHABLE:
+                database.dispose()
+                raise
+            # Started beside its database (compose, Kubernetes): serve, and let /health
+            # answer 503 until the database does, rather than exit.
+            logger.warning("%s: serving anyway; /health answers 503 until it is up", exc.message)
         except BaseException:
             database.dispose()
             raise

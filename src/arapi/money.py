@@ -30,6 +30,21 @@ NOT_MONEY = frozenset(
 )
 
 
+# Digits before the point that no storable amount reaches, whatever its currency's
+# exponent (10**15 major units are at least MAX_MINOR minor units).
+_MAX_WHOLE_DIGITS = 15
+
+
+def refuse_huge(amount: Decimal, what: str) -> None:
+    """INVALID_AMOUNT for a finite amount too large for any currency (``what`` names it).
+
+    Checked before any arithmetic: a Decimal such as 1E+999999 overflows
+    quantize and scaleb long before :func:`bounded` could refuse it.
+    """
+    if amount.adjusted() >= _MAX_WHOLE_DIGITS:
+        raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"{what} is too large")
+
+
 def bounded(minor: int, what: str) -> int:
     """``minor`` when arapi can store it; else INVALID_AMOUNT saying ``what`` is too large."""
     if abs(minor) >= MAX_MINOR:
@@ -79,6 +94,7 @@ def parse_decimal(value: object) -> Decimal:
         raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"not a decimal amount: {value!r}")
     if not result.is_finite():
         raise ArapiError(MoneyErrorCode.INVALID_AMOUNT, f"not a finite amount: {value!r}")
+    refuse_huge(result, f"amount {result}")
     return result
 
 

@@ -22,7 +22,7 @@ from arapi.models import BankStatement, ImportFile, Payment, StatementEntry
 from arapi.plugin import PluginHost, hookimpl
 from arapi.plugin.checks import statement_file_problem
 from arapi.plugin.host import PluginErrorCode
-from arapi.plugin.types import Statement, StatementFile, StatementLine
+from arapi.plugin.types import ParseError, Statement, StatementFile, StatementLine
 from tests.helpers import make_org
 
 GOOD_LINE = StatementLine(
@@ -62,11 +62,15 @@ class FaultyParser:
         case = data.removeprefix(b"FAULTY ").decode()
         if case == "raises":
             return {}["missing"]  # the KeyError a careless parser lets out
+        if case == "code as text":
+            raise ParseError("MALFORMED", "a code that is not a ParseErrorCode")
         line = {
             "good": GOOD_LINE,
             "date as text": dataclasses.replace(GOOD_LINE, booking_date="2025-03-03"),
             "key as number": dataclasses.replace(GOOD_LINE, natural_key=12345),
             "float amount": dataclasses.replace(GOOD_LINE, amount=120.0),
+            "datetime": dataclasses.replace(GOOD_LINE, booking_date=datetime(2025, 3, 3, 10, 30)),
+            "exponent amount": dataclasses.replace(GOOD_LINE, amount=Decimal("1E+999999")),
         }[case]
         return _statement(line)
 
@@ -99,6 +103,8 @@ def _rows(db) -> tuple[int, ...]:
         ("date as text", "statements[0].lines[0].booking_date is a str, not a date"),
         ("key as number", "statements[0].lines[0].natural_key is an int, not a str"),
         ("float amount", "statements[0].lines[0].amount is 120.0, not a finite Decimal"),
+        ("datetime", "statements[0].lines[0].booking_date is a datetime, not a date"),
+        ("code as text", "raised a ParseError whose code 'MALFORMED' is not a ParseErrorCode"),
     ],
 )
 def test_a_faulty_parser_gives_plugin_failed_naming_it_and_writes_nothing(db, host, case, words):
@@ -158,10 +164,18 @@ def test_a_fault_deep_in_many_lines_is_found_with_its_place():
     )
 
 
-def test_the_fast_path_takes_what_the_walk_takes():
-    """Subclasses the annotations admit (a datetime is a date) pass, as line by line."""
+def test_the_fast_path_and_the_walk_agree_on_subclasses():
+    """A bool is an int and a datetime a date to isinstance: only the first is taken."""
     line = dataclasses.replace(GOOD_LINE, booking_date=datetime(2025, 3, 3, 10, 30))
-    assert statement_file_problem(_statement(line, GOOD_LINE)) is None
+    assert statement_file_problem(_statement(GOOD_LINE, line)) == (
+        "statements[0].lines[1].booking_date is a datetime, not a date"
+    )
+
+    class Text(str):
+        pass
+
+    line = dataclasses.replace(GOOD_LINE, remittance=Text("F-2025-001"))
+    assert statement_file_problem(_statement(GOOD_LINE, line)) is None
     nan = dataclasses.replace(GOOD_LINE, amount=Decimal("NaN"))
     assert statement_file_problem(_statement(GOOD_LINE, nan)) == (
         "statements[0].lines[1].amount is Decimal('NaN'), not a finite Decimal"
@@ -214,6 +228,15 @@ HUGE_MT940 = b"""\
 :62F:C240110EUR100000000000000000000000100,
 -
 """
+
+
+def test_an_amount_beyond_any_arithmetic_is_invalid_amount(db, host):
+    """1E+999999 is a finite Decimal, but scaling or quantizing it overflows."""
+    viewer = make_org(db)
+    with pytest.raises(ArapiError) as caught, db.write() as s:
+        statements.import_statement(s, viewer, host, b"FAULTY exponent amount")
+    assert caught.value.code == "INVALID_AMOUNT"
+    assert caught.value.message == "line 1: amount 1E+999999 EUR is too large"
 
 
 def test_an_amount_too_large_to_quantize_is_invalid_amount_not_a_crash(db):

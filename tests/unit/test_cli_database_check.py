@@ -186,3 +186,23 @@ def test_a_server_that_does_not_answer_is_database_unreachable_not_a_traceback(s
     assert (
         "cannot open database postgresql" in error["message"] and "s3cret" not in error["message"]
     )
+
+
+def test_a_file_that_is_not_a_database_is_unreachable_not_a_traceback(tmp_path, some_file):
+    path = tmp_path / "notes.db"
+    path.write_text("hello, not SQLite\n" * 100)
+    out = invoke("import", "statement", some_file, "--json", url=f"sqlite:///{path}")
+    assert out.exit_code == 1, out.output
+    assert json.loads(out.output)["error"]["code"] == "DATABASE_UNREACHABLE"
+
+
+def test_the_app_starts_while_its_database_is_down_and_health_says_so():
+    """Started beside its database (compose, Kubernetes), the server waits for it."""
+    from starlette.testclient import TestClient
+
+    from arapi.app import create_app
+
+    app = create_app(Settings(database_url="postgresql://arapi:s3cret@127.0.0.1:1/arapi"))
+    with TestClient(app) as client:
+        assert client.get("/health").status_code == 503
+    app.state.db.dispose()

@@ -3,7 +3,15 @@ from decimal import Decimal
 import pytest
 
 from arapi.errors import ArapiError, MoneyErrorCode
-from arapi.money import MAX_MINOR, Money, exponent, from_minor, normalize_currency, to_minor
+from arapi.money import (
+    MAX_MINOR,
+    Money,
+    exponent,
+    from_minor,
+    normalize_currency,
+    parse_decimal,
+    to_minor,
+)
 
 
 def test_exponents_come_from_cldr():
@@ -74,3 +82,16 @@ def test_no_float_column_in_the_schema():
             assert not isinstance(column.type, Float | Numeric), (
                 f"{table.name}.{column.name} is not exact"
             )
+
+
+@pytest.mark.parametrize("text", ["1E+999999", "-1E+15", "1000000000000000"])
+def test_amounts_too_large_for_any_currency_are_refused_before_arithmetic(text):
+    # 1E+999999 is finite, but scaling it to minor units would overflow.
+    with pytest.raises(ArapiError) as caught:
+        parse_decimal(text)
+    assert caught.value.code is MoneyErrorCode.INVALID_AMOUNT
+    assert caught.value.message == f"amount {Decimal(text)} is too large"
+
+
+def test_the_largest_whole_amount_any_currency_stores_still_parses():
+    assert parse_decimal("999999999999999.999") == Decimal("999999999999999.999")

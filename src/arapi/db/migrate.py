@@ -16,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from arapi.db.engine import normalize_url
 from arapi.db.errors import DatabaseErrorCode
@@ -69,7 +69,7 @@ def require_migrated(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
             current = frozenset(MigrationContext.configure(connection).get_current_heads())
-    except OperationalError as exc:
+    except DBAPIError as exc:  # server down, bad password, not a database file
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise ArapiError(
             DatabaseErrorCode.DATABASE_UNREACHABLE, f"cannot open database {shown}: {reason}"

@@ -31,7 +31,7 @@ from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.inputs import date_problem
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
-from arapi.money import bounded, exponent, normalize_currency
+from arapi.money import bounded, exponent, normalize_currency, refuse_huge
 from arapi.plugin import PluginHost, calls
 from arapi.plugin.types import (
     ParseError,
@@ -102,7 +102,7 @@ def parse_upload(
             parsed = calls.parse_statement(plugins, parser, content)
             refuse_nul(parsed)
             for statement in parsed.statements:
-                _refuse_odd_dates(statement)
+                _refuse_unusable(statement)
         except ParseError as exc:
             if len(documents) > 1:
                 raise ParseError(exc.code, f"{name}: {exc.message}") from None
@@ -129,9 +129,23 @@ def parse_upload(
     )
 
 
-def _refuse_odd_dates(statement: Statement) -> None:
-    """Dates outside 1900-2199 are misreadings; date arithmetic on them would overflow."""
+def _refuse_unusable(statement: Statement) -> None:
+    """Amounts too large for any currency, and dates outside 1900-2199 (misreadings).
+
+    Both are refused before anything computes with them: decimal and date
+    arithmetic on them would overflow before a later check could say why.
+    """
+    for what, balance in (
+        ("opening balance", statement.opening_balance),
+        ("closing balance", statement.closing_balance),
+    ):
+        if balance is not None:
+            refuse_huge(balance, f"{what} {balance}")
     for n, line in enumerate(statement.lines, start=1):
+        refuse_huge(line.amount, f"line {n}: amount {line.amount} {line.currency}")
+        for detail in line.details:
+            if detail.amount is not None:
+                refuse_huge(detail.amount, f"line {n}: detail amount {detail.amount}")
         for what, day in (("booking", line.booking_date), ("value", line.value_date)):
             problem = None if day is None else date_problem(day)
             if problem is not None:

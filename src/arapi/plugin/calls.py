@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from arapi.errors import ArapiError
+from arapi.errors import ArapiError, ErrorCode
 from arapi.plugin.checks import invoice_file_problem, statement_file_problem
 from arapi.plugin.host import PluginErrorCode, PluginHost, plugin_error
 from arapi.plugin.types import InvoiceFile, StatementFile
@@ -41,8 +41,14 @@ def _parse(
 ) -> Any:
     try:
         result = parser.parse(data)
-    except ArapiError:  # ParseError, or a coded refusal of arapi's own helpers
-        raise
+    except ArapiError as exc:  # ParseError, or a coded refusal of arapi's own helpers
+        if isinstance(exc.code, ErrorCode):
+            raise
+        raise plugin_error(
+            PluginErrorCode.PLUGIN_FAILED,
+            _owner(plugins, kind, parser),
+            f"raised a ParseError whose code {exc.code!r} is not a ParseErrorCode",
+        ) from exc
     except Exception as exc:
         owner = _owner(plugins, kind, parser)
         logger.exception("plugin %r raised while parsing a %s file", owner, kind)

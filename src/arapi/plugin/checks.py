@@ -16,7 +16,7 @@ the same ones: a plugin that passes its contract is not refused later.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
@@ -108,6 +108,8 @@ def _check(value: Any, hint: Any, path: str) -> str | None:
         if not isinstance(value, hint):
             return f"{path} is {_a_value(value)}, not {with_article(hint.__name__)}"
         return None
+    if hint is date and isinstance(value, datetime):  # a datetime is a date to isinstance only
+        return f"{path} is a datetime, not a date"
     if isinstance(hint, type) and not isinstance(value, hint):  # date and the like
         return f"{path} is {_a_value(value)}, not {with_article(hint.__name__)}"
     return None

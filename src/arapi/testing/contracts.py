@@ -33,11 +33,7 @@ from arapi.plugin.checks import (
 )
 from arapi.plugin.host import SNIFF_BYTES
 from arapi.plugin.providers import InvoiceParser, InvoiceSource, StatementParser
-from arapi.plugin.types import (
-    KEY_MAX_LENGTH,
-    InvoiceBatch,
-    ParseError,
-)
+from arapi.plugin.types import KEY_MAX_LENGTH, InvoiceBatch, ParseError, ParseErrorCode
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -80,7 +76,8 @@ class _ParserContract:
         for blob in _GARBAGE:
             try:
                 result = self.parser.parse(blob)
-            except ParseError:
+            except ParseError as exc:
+                _assert_coded(exc)
                 continue
             self.check_result(result)
 
@@ -110,12 +107,20 @@ class _ParserContract:
         assert isinstance(self.parser.sniff(blob[:SNIFF_BYTES]), bool)
         try:
             result = self.parser.parse(blob)
-        except ParseError:
+        except ParseError as exc:
+            _assert_coded(exc)
             return
         self.check_result(result)
 
 
-_LEAVES = (str, int, Decimal, date, Enum, type(None))  # bool is an int; datetime a date
+def _assert_coded(exc: ParseError) -> None:
+    assert isinstance(exc.code, ParseErrorCode), (
+        f"ParseError code {exc.code!r} is not a ParseErrorCode"
+    )
+
+
+# bool is an int and datetime a date here: statement_file_problem refuses datetimes.
+_LEAVES = (str, int, Decimal, date, Enum, type(None))
 
 
 def _assert_frozen_tree(obj: Any) -> None:
