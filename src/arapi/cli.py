@@ -447,16 +447,22 @@ def schema_export() -> None:
 
 @main.command(help="List the loaded plugins and what they provide.")
 def plugins() -> None:
+    from arapi.plugin import PluginHost
+
     settings = _settings()
     try:
-        host = _plugins(settings)
+        host = PluginHost.from_entry_points(settings.disabled_plugins, check=False)
+    except ArapiError as exc:
+        _fail(exc)
+    for plugin in host.loaded:  # listed first: they help find the one a clash names
+        click.echo(f"{plugin.name}\t{plugin.distribution or '-'}\t{plugin.version or '-'}")
+    try:
+        host.check()
         statement = host.statement_parsers()
         invoice = host.invoice_parsers()
         sources = host.invoice_sources()
     except ArapiError as exc:
         _fail(exc)
-    for plugin in host.loaded:
-        click.echo(f"{plugin.name}\t{plugin.distribution or '-'}\t{plugin.version or '-'}")
     for kind, table in (("statement", statement), ("invoices", invoice)):
         for key, parser in sorted(table.items()):
             click.echo(f"  {kind} format {key}: {parser.label} [{host.provider_owner(kind, key)}]")

@@ -169,6 +169,9 @@ def test_arapi_plugins_fails_fast(monkeypatch, tmp_path):
     listing = CliRunner().invoke(main, ["plugins"])
     assert listing.exit_code == 1
     assert listing.stderr.startswith("error [DUPLICATE_FORMAT]: format 'ofx'")
+    # The plugins are listed first, with their distributions, to find the one at fault.
+    names = [line.split("\t")[0] for line in listing.stdout.splitlines()]
+    assert {"my-ofx", "ofx"} <= set(names)
 
 
 def test_the_app_fails_at_startup(monkeypatch, tmp_path, db_url):

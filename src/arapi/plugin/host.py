@@ -91,7 +91,7 @@ class PluginHost:
     # ------------------------------------------------------------ loading
 
     @classmethod
-    def from_entry_points(cls, disabled: Iterable[str] = ()) -> PluginHost:
+    def from_entry_points(cls, disabled: Iterable[str] = (), *, check: bool = True) -> PluginHost:
         """Load every plugin of the ``arapi`` entry-point group, in name order.
 
         ``disabled`` lists entry-point names to skip, first-party plugins
@@ -99,7 +99,9 @@ class PluginHost:
         (``ARAPI_DISABLED_PLUGINS``). A plugin that cannot be imported or
         registered raises :class:`PluginError` ``PLUGIN_LOAD_FAILED`` naming it.
         Every provider is then loaded once (:meth:`check`), so that a clash or
-        a bad provider fails here, at startup, and not at the first import.
+        a bad provider fails here, at startup, and not at the first import;
+        ``check=False`` leaves that to the caller (``arapi plugins`` lists the
+        plugins first, to help find the one at fault).
         """
         host = cls()
         off = set(disabled)
@@ -120,7 +122,8 @@ class PluginHost:
             host.register(
                 module, ep.name, dist.name if dist else None, dist.version if dist else None
             )
-        host.check()
+        if check:
+            host.check()
         return host
 
     def check(self) -> None:
