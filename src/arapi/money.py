@@ -31,8 +31,8 @@ NOT_MONEY = frozenset(
 
 
 # Digits before the point that no storable amount reaches, whatever its currency's
-# exponent (10**15 major units are at least MAX_MINOR minor units).
-_MAX_WHOLE_DIGITS = 15
+# exponent: that many major units are at least MAX_MINOR minor units.
+_MAX_WHOLE_DIGITS = len(str(MAX_MINOR)) - 1
 
 
 def refuse_huge(amount: Decimal, what: str) -> None:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
@@ -245,15 +245,14 @@ def precision_warnings(statement: Statement) -> list[str]:
 
 
 def _text(amount: Decimal, currency: str | None) -> str:
-    """A magnitude at the currency's scale ("1520.00").
+    """A magnitude at the currency's scale ("1520.00"), as written for an unknown currency.
 
-    Left as written when it cannot be: an unknown currency, or an amount too
-    large to quantize (the import then refuses it as too large to store).
+    Amounts too large to quantize never get here: ``_refuse_unusable`` refused them.
     """
     if currency:
         try:
             return str(abs(amount).quantize(Decimal(1).scaleb(-exponent(currency))))
-        except (ArapiError, InvalidOperation):
+        except ArapiError:
             pass
     return str(abs(amount))
 

@@ -20,6 +20,7 @@ from operator import attrgetter
 from types import UnionType
 from typing import Union, get_args, get_origin, get_type_hints
 
+from arapi.plugin.checks import tuple_getter
 from arapi.plugin.types import ParseError, ParseErrorCode
 
 NUL = "\x00"
@@ -133,10 +134,7 @@ def _plan(cls: type) -> _Plan:
             text_names.append(f.name)
         if any(k not in _LEAVES for k in kinds):
             nested_names.append(f.name)
-    getter = attrgetter(*text_names) if text_names else None
-    if len(text_names) == 1:
-        single = getter
-        getter = lambda obj: (single(obj),)  # noqa: E731 (attrgetter of one name gives no tuple)
+    getter = tuple_getter(text_names) if text_names else None
     return _Plan(tuple(text_names), getter, tuple(nested_names))
 
 

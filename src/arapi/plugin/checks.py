@@ -174,16 +174,16 @@ def _row_plan(cls: type) -> tuple | None:
         if kinds is not None:
             groups.setdefault(kinds, []).append(name)
         elif get_origin(hint) is tuple and len(args) == 2 and args[1] is Ellipsis:
-            nested.append((_values_of([name]), None, args[0]))
+            nested.append((tuple_getter([name]), None, args[0]))
         else:
             return None  # a hint the fast path does not read: the walk checks it
-    return tuple((_values_of(names), kinds, None) for kinds, names in groups.items()) + tuple(
+    return tuple((tuple_getter(names), kinds, None) for kinds, names in groups.items()) + tuple(
         nested
     )
 
 
-def _values_of(names: list[str]):
-    """A getter that always gives a tuple (``attrgetter`` of one name gives the bare value)."""
+def tuple_getter(names: list[str]):
+    """The values of ``names`` as a tuple, even for one name (``attrgetter`` then gives the bare value)."""
     if len(names) == 1:
         one = attrgetter(names[0])
         return lambda item: (one(item),)
