@@ -333,10 +333,17 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
         database = _database(settings)
         with database.write() as session:  # write: the default organization may be created
             viewer = _viewer_for(session, org_name)
-            source = sources.source_for(_plugins(settings), source_name, viewer, settings)
+            plugins = _plugins(settings)
+            source = sources.source_for(plugins, source_name, viewer, settings)
             cursor = sources.last_cursor(session, viewer, source_name)
         batches = asyncio.run(  # no transaction while the source is waited on
-            sources.fetch(source, cursor, viewer.organization_name, settings.source_fetch_timeout)
+            sources.fetch(
+                source,
+                cursor,
+                viewer.organization_name,
+                settings.source_fetch_timeout,
+                plugins.provider_owner("source", source_name),
+            )
         )
         with database.write() as session:
             viewer = _viewer_for(session, org_name)

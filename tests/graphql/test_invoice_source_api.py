@@ -79,7 +79,10 @@ def test_refusals_keep_the_cursor_and_a_refused_document_moves_it(api, source):
     assert failed["userErrors"] == [
         {
             "field": ["source"],
-            "message": "invoice source 'memory-erp' failed: TimeoutError: no answer in 30 s",
+            "message": (
+                "invoice source 'memory-erp' (plugin test-source) failed: "
+                "TimeoutError: no answer in 30 s"
+            ),
             "code": "SOURCE_FAILED",
         }
     ]

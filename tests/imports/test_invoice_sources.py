@@ -40,7 +40,8 @@ def sync(db, viewer, plugins, name="memory-erp", settings=ENABLED, timeout=5.0):
     source = sources.source_for(plugins, name, viewer, settings)
     with db.read() as s:
         cursor = sources.last_cursor(s, viewer, name)
-    batches = asyncio.run(sources.fetch(source, cursor, viewer.organization_name, timeout))
+    owner = plugins.provider_owner("source", name)
+    batches = asyncio.run(sources.fetch(source, cursor, viewer.organization_name, timeout, owner))
     with db.write() as s:
         return sources.record(s, viewer, name, cursor, batches)
 
@@ -162,7 +163,7 @@ def test_a_failing_source_is_source_failed_and_writes_nothing(db, trouble, messa
         source.fetch = fetch
     error = refused(db, viewer, host_with_source(source), timeout=0.2)
     assert error.code.value == "SOURCE_FAILED"
-    assert error.message == f"invoice source 'memory-erp' failed: {message}"
+    assert error.message == f"invoice source 'memory-erp' (plugin test-source) failed: {message}"
 
 
 def test_refusals_unknown_not_enabled_and_permission(db):
@@ -204,6 +205,13 @@ def test_cli_sync_invoices(db, monkeypatch):
     assert out.exit_code == 0 and "memory-erp: 0 documents" in out.output and "'2'" in out.output
     out = CliRunner().invoke(cli.main, ["sync", "invoices", "sap", "--json"])
     assert out.exit_code == 1 and json.loads(out.output)["error"]["code"] == "UNKNOWN_SOURCE"
+    source.fail = ConnectionError("ERP down")
+    out = CliRunner().invoke(cli.main, ["sync", "invoices", "memory-erp", "--json"])
+    assert out.exit_code == 1
+    assert json.loads(out.output)["error"] == {
+        "code": "SOURCE_FAILED",
+        "message": "invoice source 'memory-erp' (plugin test-source) failed: ConnectionError: ERP down",
+    }
 
 
 def test_a_refused_document_is_reported_and_the_sync_goes_on(db):

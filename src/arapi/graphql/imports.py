@@ -181,10 +181,15 @@ class SourceMutation:
         settings = info.context.settings
         cursor = None
         try:
-            source = sources.source_for(info.context.plugins, input.source, viewer, settings)
+            plugins = info.context.plugins
+            source = sources.source_for(plugins, input.source, viewer, settings)
             cursor = await read(info, sources.last_cursor, viewer, input.source)
             batches = await sources.fetch(  # no transaction while the source is waited on
-                source, cursor, viewer.organization_name, settings.source_fetch_timeout
+                source,
+                cursor,
+                viewer.organization_name,
+                settings.source_fetch_timeout,
+                plugins.provider_owner("source", input.source),
             )
         except ArapiError as exc:
             return _refused_sync(user_errors_from(exc), cursor)

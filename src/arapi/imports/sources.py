@@ -134,26 +134,36 @@ def last_cursor(session: Session, viewer: Viewer, name: str) -> str | None:
 
 
 async def fetch(
-    source: InvoiceSource, cursor: str | None, organization: str, timeout: float
+    source: InvoiceSource,
+    cursor: str | None,
+    organization: str,
+    timeout: float,
+    plugin: str | None = None,
 ) -> list[InvoiceBatch]:
-    """Every batch the source has since ``cursor``; a failure of the source is SOURCE_FAILED."""
+    """Every batch the source has since ``cursor``; a failure of the source is SOURCE_FAILED.
+
+    ``plugin`` (``PluginHost.provider_owner("source", name)``) is named in that
+    error, so that an operator knows which plugin to look at or disable.
+    """
     batches: list[InvoiceBatch] = []
     while True:
         if len(batches) == MAX_FETCHES:
-            raise _failed(source, f"it still had more after {MAX_FETCHES} fetches")
+            raise _failed(source, plugin, f"it still had more after {MAX_FETCHES} fetches")
         try:
             batch = await asyncio.wait_for(_fetch_once(source, cursor, organization), timeout)
         except TimeoutError:  # ours: the source's own timeouts arrive as _SourceRaised
-            raise _failed(source, f"no answer within {timeout:g} s") from None
+            raise _failed(source, plugin, f"no answer within {timeout:g} s") from None
         except _SourceRaised as raised:  # the network, the ERP, the plugin: say which
             exc = raised.__cause__
-            raise _failed(source, f"{type(exc).__name__}: {exc}") from exc
-        _check_batch(source, batch)
+            raise _failed(source, plugin, f"{type(exc).__name__}: {exc}") from exc
+        problem = invoice_batch_problem(batch)  # a faulty source: SOURCE_FAILED, not INTERNAL
+        if problem:
+            raise _failed(source, plugin, problem)
         batches.append(batch)
         if not batch.more:
             return batches
         if batch.cursor is None or batch.cursor == cursor:
-            raise _failed(source, "it asked to fetch more without moving its cursor")
+            raise _failed(source, plugin, "it asked to fetch more without moving its cursor")
         cursor = batch.cursor
 
 
@@ -170,16 +180,12 @@ async def _fetch_once(source: InvoiceSource, cursor: str | None, organization: s
         raise _SourceRaised from exc
 
 
-def _check_batch(source: InvoiceSource, batch: object) -> None:
-    """The batch's shape, so that a faulty source gets SOURCE_FAILED, not an internal error."""
-    problem = invoice_batch_problem(batch)
-    if problem:
-        raise _failed(source, problem)
-
-
-def _failed(source: InvoiceSource, why: str) -> ArapiError:
+def _failed(source: InvoiceSource, plugin: str | None, why: str) -> ArapiError:
+    owner = f" (plugin {plugin})" if plugin else ""
     return ArapiError(
-        ImportErrorCode.SOURCE_FAILED, f"invoice source {source.name!r} failed: {why}", ["source"]
+        ImportErrorCode.SOURCE_FAILED,
+        f"invoice source {source.name!r}{owner} failed: {why}",
+        ["source"],
     )
 
 
