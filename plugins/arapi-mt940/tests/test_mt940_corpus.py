@@ -104,13 +104,15 @@ def test_corpus_bad_file_is_refused_or_warned(rel):
 
 @pytest.mark.corpus
 @pytest.mark.parametrize("rel", INTERIM)
-def test_corpus_mt942_is_refused_clearly(rel):
+def test_corpus_mt942_reads_as_an_interim_report(rel):
     data = read(rel)
     assert PARSER.sniff(data[: 64 * 1024]) is True
-    with pytest.raises(ParseError) as info:
-        PARSER.parse(data)
-    assert info.value.code == ParseErrorCode.UNSUPPORTED_VERSION
-    assert "MT942" in str(info.value)
+    result = PARSER.parse(data)
+    [statement] = result.statements
+    assert (statement.account, statement.currency) == ("PL29114010810000267002001002", "PLN")
+    assert credit_total(statement.lines) == Decimal("0.03") and debit_total(statement.lines) == 0
+    assert len(statement.lines) == 3 and statement.opening_balance is None
+    assert "MT942 interim report" in result.warnings[0] and len(result.warnings) == 1
 
 
 @pytest.mark.corpus

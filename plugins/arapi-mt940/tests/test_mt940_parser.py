@@ -459,16 +459,52 @@ def test_second_account_field_in_one_statement_is_malformed():
     assert info.value.line == 5
 
 
-def test_mt942_is_refused_with_a_clear_message():
-    mt942 = ":20:ST1\n:25:PL29114010810000267002001002\n:28C:1/1\n:34F:PLN0\n:13D:1701191815+0100\n:61:1701190119CN0,01NTRFNONREF\n:90C:1PLN0,01\n-\n"
-    assert PARSER.sniff(mt942.encode()) is True
+MT942 = (
+    ":20:ST1\n:25:PL29114010810000267002001002\n:28C:1/1\n:34F:PLN0\n:13D:1701191815+0100\n"
+    ":61:1701190119CN0,01NTRFNONREF//MB1\n:61:1701190119DN2,50NTRFNONREF//MB2\n"
+    ":90D:1PLN2,50\n:90C:1PLN0,01\n-\n"
+)
+
+
+def test_mt942_reads_as_a_statement_without_balances():
+    assert PARSER.sniff(MT942.encode()) is True
+    result = PARSER.parse(MT942.encode())
+    [statement] = result.statements
+    assert (statement.account, statement.currency) == ("PL29114010810000267002001002", "PLN")
+    assert (statement.opening_balance, statement.closing_balance) == (None, None)
+    assert [(line.amount, line.currency, line.bank_reference) for line in statement.lines] == [
+        (Decimal("0.01"), "PLN", "MB1"),
+        (Decimal("-2.50"), "PLN", "MB2"),
+    ]
+    assert result.warnings == (
+        "line 1: MT942 interim report, without balances; the end-of-day MT940 lines that "
+        "repeat its lines unchanged will be skipped as duplicates",
+    )
+    enveloped = "{1:F01X}{2:O9420000}{4:\n" + MT942 + "}"
+    assert PARSER.parse(enveloped.encode()).statements == result.statements
+
+
+def test_mt942_control_totals_that_miss_lines_give_a_warning():
+    short = MT942.replace(":90C:1PLN0,01", ":90C:2PLN0,02").replace(":90D:1PLN2,50", ":90D:1PLN2,5")
+    warnings = PARSER.parse(short.encode()).warnings
+    assert warnings[1:] == (
+        "line 1: :90C: says 2 credit entries for 0.02 PLN; the lines hold 1 for 0.01",
+    )
     with pytest.raises(ParseError) as info:
-        PARSER.parse(mt942.encode())
+        PARSER.parse(MT942.replace(":90C:1PLN0,01", ":90C:one cent").encode())
+    assert (info.value.code, info.value.line) == (ParseErrorCode.MALFORMED, 9)
+    with pytest.raises(ParseError) as info:
+        PARSER.parse(MT942.replace(":34F:PLN0", ":34F:XYZ0").encode())
+    assert info.value.code == ParseErrorCode.INVALID_CURRENCY
+
+
+def test_other_message_types_are_refused():
+    enveloped = "{1:F01X}{2:O9500000}{4:\n" + MT942 + "}"
+    assert PARSER.parse(enveloped.encode()).statements  # MT950 is a statement too
+    with pytest.raises(ParseError) as info:
+        PARSER.parse(("{1:F01X}{2:O9410000}{4:\n" + MT942 + "}").encode())
     assert info.value.code == ParseErrorCode.UNSUPPORTED_VERSION
-    assert "MT942" in str(info.value)
-    enveloped = "{1:F01X}{2:O9420000}{4:\n" + GERMAN.split("{4:\r\n", 1)[1]
-    with pytest.raises(ParseError):
-        PARSER.parse(enveloped.encode())
+    assert "MT941 is not an MT940 statement" in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,9 @@ _STATEMENT_LINE = re.compile(
     r"^(?P<value>\d{6})(?P<entry>\d{4})?(?P<mark>RC|RD|C|D)(?P<funds>[A-Z])?\n?"
     r"(?P<amount>\d+(?:[.,]\d*)?)[ ]?(?P<type>[NSF][A-Z0-9 ]{3})?(?P<rest>[^\n]*)"
 )
+# MT942: :34F: floor limit "PLN0" / "EURD1000,", :90C:/:90D: number and sum of entries "3PLN0,03".
+_FLOOR_LIMIT = re.compile(r"^(?P<currency>[A-Z]{3})[CD]?[\d.,]+$")
+_ENTRY_TOTAL = re.compile(r"^(?P<count>\d{1,5})(?P<currency>[A-Z]{3})(?P<amount>[\d.,]+)$")
 _WIDE_GAP = re.compile(r"\s{2,}")
 _PLACEHOLDER_REFS = frozenset({"NONREF", "NOTPROVIDED", "EREF", "PREF", "KREF", "KREF+", "MARF"})
 _MAX_BANK_REFERENCE = 16
@@ -105,14 +108,7 @@ def parse_yymmdd(raw: str, line_no: int, warnings: list[str]) -> date:
 
 def parse_balance(item: Field, warnings: list[str]) -> Balance:
     """:60F:/:60M:/:62F:/:62M:/:64:/:65: -> signed amount, date, currency (some banks omit it)."""
-    text = "".join(line.strip() for line in item.lines)
-    match = _BALANCE.match(text)
-    if match is None:
-        raise ParseError(
-            ParseErrorCode.MALFORMED,
-            f":{item.tag}: is not a balance: {text[:40]!r}",
-            line=item.line_no,
-        )
+    match = _field_match(_BALANCE, item, "a balance")
     amount = parse_amount(match["amount"], item.line_no)
     if match["mark"] == "D":
         amount = -amount
@@ -120,6 +116,44 @@ def parse_balance(item: Field, warnings: list[str]) -> Balance:
     return Balance(
         _no_negative_zero(amount), parse_yymmdd(match["date"], item.line_no, warnings), currency
     )
+
+
+@dataclass(frozen=True)
+class EntryTotal:
+    """An MT942 :90C:/:90D: control total: how many credit (debit) entries, and their sum."""
+
+    count: int
+    amount: Decimal  # a magnitude, as written
+    currency: str
+
+
+def parse_floor_limit_currency(item: Field) -> str:
+    """The currency of an MT942 :34F: floor limit."""
+    return parse_currency(
+        _field_match(_FLOOR_LIMIT, item, "a floor limit")["currency"], item.line_no
+    )
+
+
+def parse_entry_total(item: Field) -> EntryTotal:
+    match = _field_match(_ENTRY_TOTAL, item, "a number and sum of entries")
+    return EntryTotal(
+        int(match["count"]),
+        parse_amount(match["amount"], item.line_no),
+        parse_currency(match["currency"], item.line_no),
+    )
+
+
+def _field_match(pattern: re.Pattern[str], item: Field, what: str) -> re.Match[str]:
+    """The field's lines joined, matched against ``pattern``; MALFORMED when they do not match."""
+    text = "".join(line.strip() for line in item.lines)
+    match = pattern.match(text)
+    if match is None:
+        raise ParseError(
+            ParseErrorCode.MALFORMED,
+            f":{item.tag}: is not {what}: {text[:40]!r}",
+            line=item.line_no,
+        )
+    return match
 
 
 def parse_statement_line(item: Field, warnings: list[str]) -> RawLine:

@@ -4,13 +4,14 @@ One :class:`Statement` per ``:20:`` message (several per file, FIN envelopes or
 not). Amounts are signed as SWIFT defines the debit/credit mark: C and RD
 (reversal of a debit) are credits, D and RC (reversal of a credit) debits.
 
-MT942 interim reports are refused with UNSUPPORTED_VERSION: they report
-intraday entries that come again in the evening's MT940, so importing both
-would count the same money twice. ``sniff`` still claims them so the user gets
-that message rather than "unknown format".
-
 ``natural_key`` stays None: no MT940 field is unique by definition (ING's bank
 references restart in every file), so arapi hashes the line's content.
+
+MT942 interim reports are read too, as statements without balances (their
+currency comes from the :34F: floor limit, and the :90C:/:90D: control totals
+are checked against the lines). Their entries come again in the evening's
+MT940; because keys are content hashes in the same account, the lines it
+repeats unchanged are skipped there as duplicates, so the money is counted once.
 """
 
 from __future__ import annotations
@@ -22,7 +23,15 @@ from decimal import Decimal
 
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile, StatementLine
 from arapi_mt940.details import Details, gvc_return_reason, is_iban, parse_details
-from arapi_mt940.fields import Balance, RawLine, parse_balance, parse_statement_line
+from arapi_mt940.fields import (
+    Balance,
+    EntryTotal,
+    RawLine,
+    parse_balance,
+    parse_entry_total,
+    parse_floor_limit_currency,
+    parse_statement_line,
+)
 from arapi_mt940.lexer import End, Field, Lexed, decode, lex
 
 FORMAT = "mt940"
@@ -34,8 +43,7 @@ _SNIFF_CONTENT = re.compile(r"(?m)^:(?:60[FM]|61):")
 # A fragment (no :20:) that starts right away with a balance or movement tag is MT940 too.
 _SNIFF_FRAGMENT = re.compile(r"^:(?:25P?|28C?|60[FM]|61|62[FM]):")
 _SNIFF_WINDOW = 4096
-_INTERIM_TAGS = frozenset({"13", "13D", "34F", "90C", "90D"})
-_STATEMENT_TYPES = frozenset({"940", "950"})
+_STATEMENT_TYPES = frozenset({"940", "942", "950"})
 _CURRENCY_SUFFIX = re.compile(r"^(?P<account>.*[\d\s])(?P<currency>[A-Z]{3})$")
 
 
@@ -78,7 +86,9 @@ class _Builder:
     opening: Balance | None = None
     closing: Balance | None = None
     raw_lines: list[tuple[RawLine, list[list[str]]]] = field(default_factory=list)
-    interim_tags: set[str] = field(default_factory=set)
+    interim: bool = False  # an MT942 field (:13D:, :34F:, :90C:, :90D:) was seen
+    floor_limit_currency: str | None = None  # MT942 :34F:
+    entry_totals: dict[str, EntryTotal] = field(default_factory=dict)  # MT942 :90C:/:90D:
     after_balance: bool = False  # a :62:/:64:/:65: was seen: later :86: is statement-level
 
     def add(self, item: Field, warnings: list[str]) -> None:
@@ -112,8 +122,16 @@ class _Builder:
         elif tag in ("64", "65"):
             parse_balance(item, warnings)  # validated, not kept: arapi has no place for them
             self.after_balance = True
-        elif tag in _INTERIM_TAGS:
-            self.interim_tags.add(tag)
+        elif tag in ("13", "13D"):
+            self.interim = True
+        elif tag == "34F":
+            self.interim = True
+            self.floor_limit_currency = self.floor_limit_currency or parse_floor_limit_currency(
+                item
+            )
+        elif tag in ("90C", "90D"):
+            self.interim = True
+            self.entry_totals[tag] = parse_entry_total(item)
         # :21: related reference and :NS: (non-SWIFT) fields carry nothing arapi uses.
 
     @property
@@ -160,8 +178,6 @@ def _assemble(lexed: Lexed) -> StatementFile:
 
     statements = []
     for builder in builders:
-        if builder.interim_tags and builder.opening is None:
-            _refuse_message_types({"942"}, builder.line_no)
         if builder.empty:
             if builder.explicit:
                 warnings.append(
@@ -173,7 +189,13 @@ def _assemble(lexed: Lexed) -> StatementFile:
             for name, b in (("opening", builder.opening), ("closing", builder.closing))
             if b is None
         ]
-        if missing:
+        if builder.interim and len(missing) == 2:
+            warnings.append(
+                f"line {builder.line_no}: MT942 interim report, without balances; the end-of-day "
+                "MT940 lines that repeat its lines unchanged will be skipped as duplicates"
+            )
+            warnings.extend(_control_total_problems(builder))
+        elif missing:
             warnings.append(
                 f"line {builder.line_no}: statement without {' and '.join(missing)} balance"
             )
@@ -185,25 +207,32 @@ def _assemble(lexed: Lexed) -> StatementFile:
     return StatementFile(statements=tuple(statements), warnings=tuple(warnings))
 
 
-def _refuse_message_types(types: set[str], line: int | None = None) -> None:
-    if "942" in types:
-        raise ParseError(
-            ParseErrorCode.UNSUPPORTED_VERSION,
-            "this is an MT942 interim transaction report; import the end-of-day MT940 statement "
-            "instead (its entries would otherwise be counted twice)",
-            line=line,
-        )
+def _control_total_problems(builder: _Builder) -> list[str]:
+    """MT942 :90C:/:90D: against the lines: a difference means lines were lost or misread."""
+    problems = []
+    amounts = [raw.amount for raw, _ in builder.raw_lines]
+    for tag, side, held in (
+        ("90C", "credit", [a for a in amounts if a > 0]),
+        ("90D", "debit", [-a for a in amounts if a < 0]),
+    ):
+        total = builder.entry_totals.get(tag)
+        if total is not None and (total.count, total.amount) != (len(held), sum(held, Decimal(0))):
+            problems.append(
+                f"line {builder.line_no}: :{tag}: says {total.count} {side} entries for "
+                f"{total.amount} {total.currency}; the lines hold {len(held)} for {sum(held, Decimal(0))}"
+            )
+    return problems
+
+
+def _refuse_message_types(types: set[str]) -> None:
     names = ", ".join(f"MT{t}" for t in sorted(types))
-    raise ParseError(
-        ParseErrorCode.UNSUPPORTED_VERSION, f"{names} is not an MT940 statement", line=line
-    )
+    raise ParseError(ParseErrorCode.UNSUPPORTED_VERSION, f"{names} is not an MT940 statement")
 
 
 def _statement(builder: _Builder, warnings: list[str]) -> Statement:
-    currency = next(
-        (b.currency for b in (builder.opening, builder.closing) if b is not None and b.currency),
-        None,
-    )
+    stated = [b.currency for b in (builder.opening, builder.closing) if b is not None]
+    stated += [builder.floor_limit_currency, *(t.currency for t in builder.entry_totals.values())]
+    currency = next((c for c in stated if c), None)
     if currency is None and builder.raw_lines:
         warnings.append(
             f"line {builder.line_no}: statement names no currency (no :60:/:62: balance); lines carry {NO_CURRENCY}"
