@@ -114,8 +114,9 @@ def start_statement(container: etree._Element, cut: int, fmt: str) -> StatementB
         if name == "Id":
             statement_id = identifier(item.text)
         elif name == "Acct":
-            own_iban, other_id, ccy_text = _account(item, cut)
-            account = own_iban or other_id
+            written_iban, other_id, ccy_text = _account(item, cut)
+            account = written_iban or other_id
+            own_iban = iban(written_iban)
             where = f"statement {statement_id!r} account" if statement_id else "account"
             account_currency = _checked(currency, ccy_text, where) if ccy_text else None
         elif name == "Bal":
@@ -129,11 +130,15 @@ def start_statement(container: etree._Element, cut: int, fmt: str) -> StatementB
 
 
 def _account(element: etree._Element, cut: int) -> tuple[str | None, str | None, str | None]:
-    """(IBAN, other id, currency) of ``Acct``."""
+    """(IBAN, other id, currency) of ``Acct``.
+
+    The IBAN stays as written, blanks aside: it names the account (a masked
+    "CHxxxx..." is not an IBAN to upper-case); comparisons use ``iban()``.
+    """
     ident = child(element, cut, "Id")
-    own_iban = iban(path_text(ident, cut, "IBAN"))
+    written = "".join((path_text(ident, cut, "IBAN") or "").split())
     other = identifier(path_text(ident, cut, "Othr", "Id"))
-    return own_iban, other, identifier(path_text(element, cut, "Ccy"))
+    return written or None, other, identifier(path_text(element, cut, "Ccy"))
 
 
 def _balance(element: etree._Element, cut: int, statement_id: str | None) -> Balance | None:
