@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -119,6 +119,7 @@ def parse_upload(
                 + precision_warnings(statement)
             )
             warnings += [prefix + w for w in found]
+        warnings += [prefix + w for w in continuity_warnings(parsed.statements)]
         statements += parsed.statements
     return ParsedUpload(
         sha256=hashlib.sha256(data).hexdigest(),
@@ -167,6 +168,40 @@ def balance_warnings(statement: Statement) -> list[str]:
         f"statement {_label(statement)}: opening {statement.opening_balance} + movements {movements} = {expected} "
         f"!= closing {statement.closing_balance}"
     ]
+
+
+def continuity_warnings(statements: Iterable[Statement]) -> list[str]:
+    """Each statement of an account opens where the file's previous one for it closed.
+
+    A gap means statements are missing between the two (or the file mixes
+    periods): the lines still import, and the warning says where to look.
+    """
+    warnings = []
+    previous: dict[tuple[str, str | None], Statement] = {}
+    for statement in statements:
+        if statement.account is None:
+            continue
+        key = (statement.account, statement.currency)
+        before = previous.get(key)
+        if (
+            before is not None
+            and before.closing_balance is not None
+            and statement.opening_balance is not None
+            and before.closing_balance != statement.opening_balance
+        ):
+            warnings.append(
+                f"account {statement.account}: statement {_which(statement)} opens at "
+                f"{statement.opening_balance}, but statement {_which(before)} before it closed at "
+                f"{before.closing_balance}: statements may be missing between them"
+            )
+        previous[key] = statement
+    return warnings
+
+
+def _which(statement: Statement) -> str:
+    if statement.statement_id:
+        return repr(statement.statement_id)
+    return f"of {statement.opening_date or statement.closing_date or 'unknown date'}"
 
 
 def currency_warnings(statement: Statement) -> list[str]:
