@@ -429,19 +429,6 @@ def test_free_text_with_iban_and_name():
     assert line.bank_reference is None  # the owner reference held the IBAN, not a reference
 
 
-def test_free_text_with_a_masked_iban_keeps_the_name():
-    """ASN's samples mask accounts (NL47INGB9999999999 fails its check digits): the name
-    still counts, the account is neither an IBAN nor a bank reference."""
-    masked = FREE_TEXT.replace("NL91ABNA0417164300", "NL47INGB9999999999")
-    _, [statement] = _one(masked)
-    line = statement.lines[0]
-    assert (line.counterparty_iban, line.counterparty_name) == (None, "gerrits glas")
-    assert line.bank_reference is None
-    text = FREE_TEXT.replace(":86:NL91ABNA0417164300 gerrits glas", ":86:AB12 not an account")
-    _, [statement] = _one(text)
-    assert statement.lines[0].counterparty_name is None
-
-
 def test_repeated_86_tags_are_one_text_and_statement_level_86_is_ignored():
     text = (
         ":20:X\n:25:1\n:60F:C240101EUR0,\n:61:240101D1,00N044NONREF\n"

@@ -101,15 +101,10 @@ def gvc_return_reason(code: str | None, credit: bool) -> str | None:
     return UNSPECIFIED_RETURN_REASON if code in returns else None
 
 
-def has_iban_shape(value: str | None) -> bool:
-    """Two letters, two digits, 10 to 30 letters or digits: written as an IBAN, valid or not."""
-    return bool(value) and _IBAN_SHAPE.match(value) is not None
-
-
 @lru_cache(maxsize=4096)
 def is_iban(value: str | None) -> bool:
     """Shape and ISO 13616 check digits (through schwifty); cached, files repeat counterparties."""
-    if not has_iban_shape(value):
+    if not value or not _IBAN_SHAPE.match(value):
         return False
     try:
         IBAN(value)
@@ -251,13 +246,12 @@ def _free_text(lines: list[str]) -> Details:
     remittance = _tidy(_join_wrapped(lines))
     first = _tidy(lines[0]) or ""
     token, _, rest = first.partition(" ")
-    # SNS/ASN start the text with the counterparty's IBAN and name. The name counts
-    # even when the account fails its check digits (masked in samples, mistyped).
-    account = has_iban_shape(token)
+    # SNS/ASN start the text with the counterparty's IBAN and name.
+    iban = _compact(token) if is_iban(_compact(token)) else None
     return Details(
         remittance=remittance,
-        counterparty_iban=token if account and is_iban(token) else None,
-        counterparty_name=_tidy(rest) if account else None,
+        counterparty_iban=iban,
+        counterparty_name=_tidy(rest) if iban else None,
         creditor_reference=_creditor_reference(remittance),
     )
 

@@ -22,13 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile, StatementLine
-from arapi_mt940.details import (
-    Details,
-    gvc_return_reason,
-    has_iban_shape,
-    is_iban,
-    parse_details,
-)
+from arapi_mt940.details import Details, gvc_return_reason, is_iban, parse_details
 from arapi_mt940.fields import (
     Balance,
     EntryTotal,
@@ -269,8 +263,8 @@ def _line(raw: RawLine, details: Details, currency: str) -> StatementLine:
         compact = candidate.replace(" ", "").upper() if candidate else None
         if is_iban(compact):
             counterparty_iban = counterparty_iban or compact
-        if candidate == raw.owner_reference and has_iban_shape(compact):
-            owner_reference = None  # an account, valid or masked, is no reference
+            if candidate == raw.owner_reference:
+                owner_reference = None
     return StatementLine(
         amount=raw.amount,
         currency=currency,
