@@ -535,24 +535,3 @@ def test_plugin_registers_both_parsers_through_the_host():
     assert PluginHost.pick(parsers, statement_xml(entry()), None) is parsers["camt.053"]
     points = importlib.metadata.entry_points(group="arapi")
     assert any(point.name == "camt" and point.value == "arapi_camt" for point in points)
-
-
-def test_the_account_iban_is_kept_as_written_and_still_recognised_in_the_parties():
-    """A masked or lower-case account IBAN names the account as the bank wrote it (blanks
-    aside); the own account is still told apart from the counterparty in any case."""
-    details = tx(  # a debit whose creditor is our own account: the debtor is the other side
-        "<RltdPties><Dbtr><Pty><Nm>Supplier GmbH</Nm></Pty></Dbtr>"
-        "<DbtrAcct><Id><IBAN>DE89370400440532013000</IBAN></Id></DbtrAcct>"
-        "<Cdtr><Pty><Nm>Us</Nm></Pty></Cdtr>"
-        f"<CdtrAcct><Id><IBAN>{OWN_IBAN}</IBAN></Id></CdtrAcct></RltdPties>"
-    )
-    written = "fr76 3000 6000 0112 3456 7890 189"
-    data = statement_xml(
-        entry("5.00", "DBIT", details=details),
-        account=f"<Id><IBAN>{written}</IBAN></Id><Ccy>EUR</Ccy>",
-    )
-    (statement,) = Camt053Parser().parse(data).statements
-    assert statement.account == "fr7630006000011234567890189"
-    assert statement.lines[0].counterparty_name == "Supplier GmbH"
-    masked = statement_xml(entry(), account="<Id><IBAN>CHxxxxxxxxxxxxxxxxxxx</IBAN></Id>")
-    assert Camt053Parser().parse(masked).statements[0].account == "CHxxxxxxxxxxxxxxxxxxx"

@@ -114,9 +114,8 @@ def start_statement(container: etree._Element, cut: int, fmt: str) -> StatementB
         if name == "Id":
             statement_id = identifier(item.text)
         elif name == "Acct":
-            written_iban, other_id, ccy_text = _account(item, cut)
-            account = written_iban or other_id
-            own_iban = iban(written_iban)
+            own_iban, other_id, ccy_text = _account(item, cut)
+            account = own_iban or other_id
             where = f"statement {statement_id!r} account" if statement_id else "account"
             account_currency = _checked(currency, ccy_text, where) if ccy_text else None
         elif name == "Bal":
@@ -130,15 +129,11 @@ def start_statement(container: etree._Element, cut: int, fmt: str) -> StatementB
 
 
 def _account(element: etree._Element, cut: int) -> tuple[str | None, str | None, str | None]:
-    """(IBAN, other id, currency) of ``Acct``.
-
-    The IBAN stays as written, blanks aside: it names the account (a masked
-    "CHxxxx..." is not an IBAN to upper-case); comparisons use ``iban()``.
-    """
+    """(IBAN, other id, currency) of ``Acct``."""
     ident = child(element, cut, "Id")
-    written = "".join((path_text(ident, cut, "IBAN") or "").split())
+    own_iban = iban(path_text(ident, cut, "IBAN"))
     other = identifier(path_text(ident, cut, "Othr", "Id"))
-    return written or None, other, identifier(path_text(element, cut, "Ccy"))
+    return own_iban, other, identifier(path_text(element, cut, "Ccy"))
 
 
 def _balance(element: etree._Element, cut: int, statement_id: str | None) -> Balance | None:
