@@ -56,28 +56,21 @@ def test_the_end_of_day_statement_skips_the_lines_of_the_interim_report(db, plug
     assert paid == [8000, 12000]
 
 
-def statement(number: str, opening: str, closing: str, line: str = "") -> str:
-    return (
-        f":20:{number}\n{ACCOUNT}:28C:{number}\n:60F:C170118PLN{opening}\n{line}"
-        f":62F:C170119PLN{closing}\n-\n"
+def test_a_line_whose_text_changed_since_the_interim_report_is_flagged(db, plugins):
+    """The bank re-sent a morning line with a longer :86: in the evening: its content hash
+    differs, so it is written again, and the import says which line to check."""
+    viewer = make_org(db)
+    do_import(db, viewer, plugins, INTERIM)
+    evening = do_import(
+        db,
+        viewer,
+        plugins,
+        END_OF_DAY.replace("F-2017-001 OD: JAN NOWAK", "F-2017-001 OD: JAN NOWAK KRAKOW"),
     )
-
-
-def test_a_gap_between_two_statements_of_an_account_is_a_warning(plugins):
-    fee = ":61:1701190119DN15,00NTRFNONREF//MB1\n"
-    chained = statement("1", "100,00", "85,00", fee) + statement("2", "85,00", "85,00")
-    gap = chained + statement("4", "60,00", "60,00")
-    other_account = gap.replace(ACCOUNT, ":25:PL61109010140000071219812874\n", 1)
-
-    def continuity(text):
-        upload = statements.parse_upload(
-            plugins, text.encode(), filename=None, fmt=None, max_bytes=1 << 20, max_unzipped=0
-        )
-        return [w for w in upload.warnings if "may be missing" in w]
-
-    assert continuity(chained) == []
-    assert continuity(gap) == [
-        "account PL29114010810000267002001002: statement '4' opens at 60.00, but statement '2' "
-        "before it closed at 85.00: statements may be missing between them"
+    assert (evening["newEntries"], evening["duplicateEntries"]) == (2, 1)
+    assert evening["warnings"] == [
+        "statement 1/1: 1 new line(s) have the bank reference, amount and value date of a line "
+        "imported before, with other text (first: 'MB170119012058', 120.00 PLN on 2017-01-19): "
+        "check that they are not counted twice"
     ]
-    assert len(continuity(other_account)) == 1  # the first statement's account has no chain
+    assert count(db, Payment) == 3  # written, as the bank sent it, and said so

@@ -461,8 +461,13 @@ def test_second_account_field_in_one_statement_is_malformed():
 
 MT942 = (
     ":20:ST1\n:25:PL29114010810000267002001002\n:28C:1/1\n:34F:PLN0\n:13D:1701191815+0100\n"
-    ":61:1701190119CN0,01NTRFNONREF//MB1\n:61:1701190119DN2,50NTRFNONREF//MB2\n"
-    ":90D:1PLN2,50\n:90C:1PLN0,01\n-\n"
+    ":61:1701190119CN0,01NTRFNONREF//MB1\n:86:FAKTURA 1\n"
+    ":61:1701190119DN2,50NTRFNONREF//MB2\n"
+    ":90D:1PLN2,50\n:90C:1PLN0,01\n:86:RAPORT SRODDZIENNY 18:15\n-\n"
+)
+INTERIM_WARNING = (
+    "line 1: MT942 interim report; the end-of-day MT940 will skip the lines it repeats "
+    "unchanged as duplicates (a line whose text changed in between is counted again)"
 )
 
 
@@ -476,26 +481,78 @@ def test_mt942_reads_as_a_statement_without_balances():
         (Decimal("0.01"), "PLN", "MB1"),
         (Decimal("-2.50"), "PLN", "MB2"),
     ]
-    assert result.warnings == (
-        "line 1: MT942 interim report, without balances; the end-of-day MT940 lines that "
-        "repeat its lines unchanged will be skipped as duplicates",
-    )
+    # The report's closing :86: is about the report, not the last line.
+    assert [line.remittance for line in statement.lines] == ["FAKTURA 1", None]
+    assert result.warnings == (INTERIM_WARNING,)
     enveloped = "{1:F01X}{2:O9420000}{4:\n" + MT942 + "}"
     assert PARSER.parse(enveloped.encode()).statements == result.statements
 
 
-def test_mt942_control_totals_that_miss_lines_give_a_warning():
-    short = MT942.replace(":90C:1PLN0,01", ":90C:2PLN0,02").replace(":90D:1PLN2,50", ":90D:1PLN2,5")
-    warnings = PARSER.parse(short.encode()).warnings
-    assert warnings[1:] == (
-        "line 1: :90C: says 2 credit entries for 0.02 PLN; the lines hold 1 for 0.01",
+def test_an_empty_mt942_is_an_interim_report_without_lines():
+    empty = ":20:R1\n:25:PL29114010810000267002001002\n:28C:1/1\n:34F:PLN0\n:13D:1701191815+0100\n"
+    empty += ":90D:0PLN0,\n:90C:0PLN0,\n-\n"
+    assert PARSER.sniff(empty.encode()) is True
+    result = PARSER.parse(empty.encode())
+    assert [(s.currency, s.lines) for s in result.statements] == [("PLN", ())]
+    assert result.warnings == (INTERIM_WARNING,)
+
+
+def test_control_totals_are_checked_the_swift_way_in_any_message():
+    """C and RD lines are credits, D and RC debits, zero amounts included; a total that
+    disagrees is a warning naming its line, in an MT942 or an MT940 alike."""
+    lines = (
+        ":61:1701190119CN0,00NTRFNONREF//Z\n:61:1701190119RDN5,00NTRFNONREF//R\n"
+        ":61:1701190119RCN1,00NTRFNONREF//S\n"
     )
-    with pytest.raises(ParseError) as info:
-        PARSER.parse(MT942.replace(":90C:1PLN0,01", ":90C:one cent").encode())
-    assert (info.value.code, info.value.line) == (ParseErrorCode.MALFORMED, 9)
-    with pytest.raises(ParseError) as info:
-        PARSER.parse(MT942.replace(":34F:PLN0", ":34F:XYZ0").encode())
-    assert info.value.code == ParseErrorCode.INVALID_CURRENCY
+    report = MT942.replace(":61:1701190119DN2,50NTRFNONREF//MB2\n", lines)
+    agreeing = report.replace(":90D:1PLN2,50", ":90D:1PLN1,00").replace(
+        ":90C:1PLN0,01", ":90C:3PLN5,01"
+    )
+    assert PARSER.parse(agreeing.encode()).warnings == (INTERIM_WARNING,)
+    short = agreeing.replace(":90C:3PLN5,01", ":90C:4PLN5,02")
+    assert PARSER.parse(short.encode()).warnings[1:] == (
+        "line 12: :90C: says 4 credit entries for 5.02 PLN; the lines hold 3 credit entries for 5.01",
+    )
+    statement = ":20:X\n:25:1\n:60F:C240101EUR0,\n:61:240101C1,00NTRFNONREF\n"
+    statement += ":62F:C240101EUR1,\n:90C:2EUR1,00\n-\n"
+    assert PARSER.parse(statement.encode()).warnings == (
+        "line 6: :90C: says 2 credit entries for 1.00 EUR; the lines hold 1 credit entry for 1.00",
+    )
+
+
+def test_unreadable_interim_fields_are_warnings_not_refusals():
+    """A stray or garbled :34F: / :90C: must not cost a statement that imported before."""
+    garbled = MT942.replace(":90C:1PLN0,01", ":90C:one cent").replace(":34F:PLN0", ":34F:XYZ0")
+    result = PARSER.parse(garbled.encode())
+    assert result.statements[0].currency == "PLN"  # from :90D:
+    assert "line 4: unknown currency 'XYZ'; ignored" in result.warnings
+    assert any(
+        w.startswith("line 10: :90C: is not a number and sum of entries") for w in result.warnings
+    )
+    mt940 = ":20:X\n:25:1\n:13D:2401011200+0100\n:60F:C240101EUR0,\n:61:240101C1,00NTRFNONREF\n"
+    mt940 += ":62F:C240101EUR1,\n:90C:1,00\n-\n"
+    result = PARSER.parse(mt940.encode())
+    assert len(result.statements[0].lines) == 1
+    assert not any("MT942" in w for w in result.warnings)  # :13D: alone makes no interim report
+
+
+def test_an_mt942_with_a_balance_is_still_an_interim_report():
+    with_balance = MT942.replace(":13D:", ":60F:C170118PLN10,\n:13D:")
+    result = PARSER.parse(with_balance.encode())
+    assert result.statements[0].opening_balance == Decimal("10")
+    assert result.warnings == (INTERIM_WARNING,)
+
+
+def test_currencies_that_disagree_are_a_warning():
+    mixed = MT942.replace(":34F:PLN0", ":34F:PLND0\n:34F:EURC0").replace(
+        ":90C:1PLN0,01", ":90C:1USD0,01"
+    )
+    result = PARSER.parse(mixed.encode())
+    assert result.statements[0].currency == "PLN"
+    assert (
+        "line 1: the statement names several currencies (PLN, EUR, USD); its lines carry PLN"
+        in result.warnings
+    )
 
 
 def test_other_message_types_are_refused():

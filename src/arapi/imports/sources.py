@@ -138,7 +138,7 @@ async def fetch(
     cursor: str | None,
     organization: str,
     timeout: float,
-    plugin: str | None = None,
+    plugin: str | None,
 ) -> list[InvoiceBatch]:
     """Every batch the source has since ``cursor``; a failure of the source is SOURCE_FAILED.
 

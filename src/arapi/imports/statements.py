@@ -31,7 +31,7 @@ from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.inputs import date_problem
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
-from arapi.money import bounded, exponent, normalize_currency, refuse_huge
+from arapi.money import bounded, exponent, from_minor, normalize_currency, refuse_huge
 from arapi.plugin import PluginHost, calls
 from arapi.plugin.types import (
     ParseError,
@@ -173,35 +173,36 @@ def balance_warnings(statement: Statement) -> list[str]:
 def continuity_warnings(statements: Iterable[Statement]) -> list[str]:
     """Each statement of an account opens where the file's previous one for it closed.
 
-    A gap means statements are missing between the two (or the file mixes
+    Statements are taken in date order (files list them oldest or newest
+    first); one without balances or dates (an MT942 interim report) is left
+    out. A gap means statements are missing between two (or the file mixes
     periods): the lines still import, and the warning says where to look.
     """
-    warnings = []
-    previous: dict[tuple[str, str | None], Statement] = {}
+    chains: dict[tuple[str, str | None], list[Statement]] = {}
     for statement in statements:
-        if statement.account is None:
-            continue
-        key = (statement.account, statement.currency)
-        before = previous.get(key)
-        if (
-            before is not None
-            and before.closing_balance is not None
-            and statement.opening_balance is not None
-            and before.closing_balance != statement.opening_balance
+        if statement.account is not None and None not in (
+            statement.opening_balance,
+            statement.closing_balance,
+            statement.opening_date,
+            statement.closing_date,
         ):
-            warnings.append(
-                f"account {statement.account}: statement {_which(statement)} opens at "
-                f"{statement.opening_balance}, but statement {_which(before)} before it closed at "
-                f"{before.closing_balance}: statements may be missing between them"
-            )
-        previous[key] = statement
+            chains.setdefault((statement.account, statement.currency), []).append(statement)
+    warnings = []
+    for (account, currency), chain in chains.items():
+        unit = f" {currency}" if currency else ""
+        chain.sort(key=lambda statement: (statement.opening_date, statement.closing_date))
+        for before, after in zip(chain, chain[1:], strict=False):
+            if (
+                before.closing_date <= after.opening_date
+                and before.closing_balance != after.opening_balance
+            ):
+                warnings.append(
+                    f"account {account}: the statement opening on {after.opening_date} at "
+                    f"{after.opening_balance}{unit} does not continue the one closing on "
+                    f"{before.closing_date} at {before.closing_balance}{unit}: "
+                    "statements may be missing between them"
+                )
     return warnings
-
-
-def _which(statement: Statement) -> str:
-    if statement.statement_id:
-        return repr(statement.statement_id)
-    return f"of {statement.opening_date or statement.closing_date or 'unknown date'}"
 
 
 def currency_warnings(statement: Statement) -> list[str]:
@@ -439,6 +440,7 @@ def record(
         statement_ids.append(info["id"])
         info["newEntries"] = written["new"]
         info["duplicateEntries"] = written["duplicates"]
+        summary["warnings"] += written.pop("warnings")
         totals.update(written)
     summary["importId"] = import_file.id
     summary["newEntries"] = totals["new"]
@@ -533,6 +535,7 @@ def _record_statement(
         if key not in known
     ]
     progress(len(st.lines) - len(fresh))
+    warnings = _changed_repeats(session, org, account_key, st, fresh)
     # Ids are reserved up front and rows go in through the driver: nothing is read
     # back (INSERT ... RETURNING through SQLAlchemy's batching was quadratic here).
     entry_ids = repo.reserve_ids(session, StatementEntry, len(fresh))
@@ -554,7 +557,37 @@ def _record_statement(
         "duplicates": len(st.lines) - len(fresh),
         "payments": payments_made,
         "returns": returns_made,
+        "warnings": warnings,
     }
+
+
+def _changed_repeats(
+    session: Session, org: int, account_key: str, st: Statement, fresh
+) -> list[str]:
+    """New lines keyed by their content that match an earlier line on bank reference, amount and value date.
+
+    That is what an end-of-day MT940 line looks like when the bank changed its
+    text since the interim report that brought it: its hash differs, so it is
+    written again, and the warning asks a person to check it is not counted twice.
+    """
+    candidates = [
+        ((_clip(line.bank_reference, 100), minor, line.value_date), cur)  # as stored
+        for line, _key, minor, cur in fresh
+        if line.natural_key is None and line.bank_reference
+    ]
+    if not candidates:
+        return []
+    references = {match[0] for match, _cur in candidates}
+    known = repo.referenced_entries(session, org, account_key, references)
+    repeats = [(match, cur) for match, cur in candidates if match in known]
+    if not repeats:
+        return []
+    (reference, minor, day), currency = repeats[0]
+    return [
+        f"statement {_label(st)}: {len(repeats)} new line(s) have the bank reference, amount and "
+        f"value date of a line imported before, with other text (first: {reference!r}, "
+        f"{from_minor(minor, currency)} {currency} on {day}): check that they are not counted twice"
+    ]
 
 
 def _reporting(rows: Iterator[dict], progress: Callable[[int], None]) -> Iterator[dict]:

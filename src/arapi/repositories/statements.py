@@ -61,6 +61,25 @@ def existing_keys(session: Session, org_id: int, account_key: str, keys: Iterabl
     )
 
 
+def referenced_entries(
+    session: Session, org_id: int, account_key: str, references: Iterable[str]
+) -> set[tuple[str, int, date | None]]:
+    """(bank reference, amount, value date) of this account's entries carrying one of ``references``."""
+    references = list(references)
+    if not references:
+        return set()
+    rows = session.execute(
+        select(
+            StatementEntry.bank_reference, StatementEntry.amount_minor, StatementEntry.value_date
+        ).where(
+            StatementEntry.organization_id == org_id,
+            StatementEntry.account_key == account_key,
+            _one_of(session, StatementEntry.bank_reference, references),
+        )
+    )
+    return {tuple(row) for row in rows}
+
+
 def lock_accounts(session: Session, org_id: int, account_keys: Iterable[str]) -> None:
     """Hold the accounts' import locks until the transaction ends (see :mod:`locks`)."""
     locks.hold(session, *(f"statement-account:{org_id}:{key}" for key in account_keys))

@@ -47,6 +47,7 @@ class RawLine:
     """A :61: field read but not yet joined to its :86: details."""
 
     amount: Decimal  # signed from the account holder's side
+    credit: bool  # C or RD: kept apart from the sign, which a zero amount does not carry
     value_date: date
     entry_date: date
     reversal: bool
@@ -184,6 +185,7 @@ def parse_statement_line(item: Field, warnings: list[str]) -> RawLine:
     type_code = match["type"].strip() if match["type"] else None
     return RawLine(
         amount=_no_negative_zero(amount),
+        credit=mark in ("C", "RD"),
         value_date=value_date,
         entry_date=entry_date,
         reversal=mark in ("RC", "RD"),

@@ -7,11 +7,12 @@ not). Amounts are signed as SWIFT defines the debit/credit mark: C and RD
 ``natural_key`` stays None: no MT940 field is unique by definition (ING's bank
 references restart in every file), so arapi hashes the line's content.
 
-MT942 interim reports are read too, as statements without balances (their
-currency comes from the :34F: floor limit, and the :90C:/:90D: control totals
-are checked against the lines). Their entries come again in the evening's
-MT940; because keys are content hashes in the same account, the lines it
+MT942 interim reports (told apart by their :34F: floor limit, or a FIN
+envelope of type 942) are read too, as statements usually without balances;
+their currency comes from :34F:. Their entries come again in the evening's
+MT940: because keys are content hashes in the same account, the lines it
 repeats unchanged are skipped there as duplicates, so the money is counted once.
+:90C:/:90D: control totals, in any message, are checked against the lines.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ NO_CURRENCY = "XXX"  # ISO 4217 "no currency": a statement without any balance n
 
 _SNIFF_START = re.compile(r"(?m)^(?:\{1:[^\n]*?)?(?:\{4:\s*)?:20:")
 _SNIFF_ACCOUNT = re.compile(r"(?m)^:25P?:")
-_SNIFF_CONTENT = re.compile(r"(?m)^:(?:60[FM]|61):")
+_SNIFF_CONTENT = re.compile(r"(?m)^:(?:60[FM]|61|34F):")  # :34F: opens an MT942, even empty
 # A fragment (no :20:) that starts right away with a balance or movement tag is MT940 too.
 _SNIFF_FRAGMENT = re.compile(r"^:(?:25P?|28C?|60[FM]|61|62[FM]):")
 _SNIFF_WINDOW = 4096
@@ -86,9 +87,8 @@ class _Builder:
     opening: Balance | None = None
     closing: Balance | None = None
     raw_lines: list[tuple[RawLine, list[list[str]]]] = field(default_factory=list)
-    interim: bool = False  # an MT942 field (:13D:, :34F:, :90C:, :90D:) was seen
-    floor_limit_currency: str | None = None  # MT942 :34F:
-    entry_totals: dict[str, EntryTotal] = field(default_factory=dict)  # MT942 :90C:/:90D:
+    floor_limit_currencies: list[str] = field(default_factory=list)  # MT942 :34F: (mandatory)
+    entry_totals: dict[str, tuple[EntryTotal, int]] = field(default_factory=dict)  # :90C:/:90D:
     after_balance: bool = False  # a :62:/:64:/:65: was seen: later :86: is statement-level
 
     def add(self, item: Field, warnings: list[str]) -> None:
@@ -122,17 +122,21 @@ class _Builder:
         elif tag in ("64", "65"):
             parse_balance(item, warnings)  # validated, not kept: arapi has no place for them
             self.after_balance = True
-        elif tag in ("13", "13D"):
-            self.interim = True
         elif tag == "34F":
-            self.interim = True
-            self.floor_limit_currency = self.floor_limit_currency or parse_floor_limit_currency(
-                item
-            )
+            currency = _optional(parse_floor_limit_currency, item, warnings)
+            if currency is not None:
+                self.floor_limit_currencies.append(currency)
         elif tag in ("90C", "90D"):
-            self.interim = True
-            self.entry_totals[tag] = parse_entry_total(item)
-        # :21: related reference and :NS: (non-SWIFT) fields carry nothing arapi uses.
+            total = _optional(parse_entry_total, item, warnings)
+            if total is not None:
+                self.entry_totals[tag] = (total, item.line_no)
+            self.after_balance = True  # what follows the totals is about the whole report
+        # :21: related reference, :13D: report time and :NS: (non-SWIFT) fields carry
+        # nothing arapi uses.
+
+    @property
+    def interim(self) -> bool:
+        return bool(self.floor_limit_currencies)
 
     @property
     def empty(self) -> bool:
@@ -142,6 +146,15 @@ class _Builder:
             and self.closing is None
             and not self.raw_lines
         )
+
+
+def _optional(read, item: Field, warnings: list[str]):
+    """An MT942 field read by ``read``; one that is not understood is a warning, not a refusal."""
+    try:
+        return read(item)
+    except ParseError as exc:
+        warnings.append(f"{exc.message}; ignored")  # the message names the line
+        return None
 
 
 def _assemble(lexed: Lexed) -> StatementFile:
@@ -189,16 +202,17 @@ def _assemble(lexed: Lexed) -> StatementFile:
             for name, b in (("opening", builder.opening), ("closing", builder.closing))
             if b is None
         ]
-        if builder.interim and len(missing) == 2:
+        if builder.interim or lexed.message_types == {"942"}:
             warnings.append(
-                f"line {builder.line_no}: MT942 interim report, without balances; the end-of-day "
-                "MT940 lines that repeat its lines unchanged will be skipped as duplicates"
+                f"line {builder.line_no}: MT942 interim report; the end-of-day MT940 will skip "
+                "the lines it repeats unchanged as duplicates (a line whose text changed in "
+                "between is counted again)"
             )
-            warnings.extend(_control_total_problems(builder))
         elif missing:
             warnings.append(
                 f"line {builder.line_no}: statement without {' and '.join(missing)} balance"
             )
+        warnings.extend(_control_total_problems(builder))
         statements.append(_statement(builder, warnings))
     if not statements:
         raise ParseError(
@@ -208,20 +222,27 @@ def _assemble(lexed: Lexed) -> StatementFile:
 
 
 def _control_total_problems(builder: _Builder) -> list[str]:
-    """MT942 :90C:/:90D: against the lines: a difference means lines were lost or misread."""
+    """:90C:/:90D: against the lines: a difference means lines were lost or misread.
+
+    As SWIFT counts them, C and RD lines are credits, D and RC lines debits.
+    """
     problems = []
-    amounts = [raw.amount for raw, _ in builder.raw_lines]
-    for tag, side, held in (
-        ("90C", "credit", [a for a in amounts if a > 0]),
-        ("90D", "debit", [-a for a in amounts if a < 0]),
-    ):
-        total = builder.entry_totals.get(tag)
-        if total is not None and (total.count, total.amount) != (len(held), sum(held, Decimal(0))):
+    for tag, side, credit in (("90C", "credit", True), ("90D", "debit", False)):
+        if tag not in builder.entry_totals:
+            continue
+        total, line_no = builder.entry_totals[tag]
+        held = [abs(raw.amount) for raw, _ in builder.raw_lines if raw.credit is credit]
+        count, amount = len(held), sum(held, Decimal(0))
+        if (total.count, total.amount) != (count, amount):
             problems.append(
-                f"line {builder.line_no}: :{tag}: says {total.count} {side} entries for "
-                f"{total.amount} {total.currency}; the lines hold {len(held)} for {sum(held, Decimal(0))}"
+                f"line {line_no}: :{tag}: says {_entries(total.count, side)} for {total.amount} "
+                f"{total.currency}; the lines hold {_entries(count, side)} for {amount}"
             )
     return problems
+
+
+def _entries(count: int, side: str) -> str:
+    return f"{count} {side} {'entry' if count == 1 else 'entries'}"
 
 
 def _refuse_message_types(types: set[str]) -> None:
@@ -231,11 +252,19 @@ def _refuse_message_types(types: set[str]) -> None:
 
 def _statement(builder: _Builder, warnings: list[str]) -> Statement:
     stated = [b.currency for b in (builder.opening, builder.closing) if b is not None]
-    stated += [builder.floor_limit_currency, *(t.currency for t in builder.entry_totals.values())]
-    currency = next((c for c in stated if c), None)
+    stated += builder.floor_limit_currencies
+    stated += [total.currency for total, _ in builder.entry_totals.values()]
+    named = list(dict.fromkeys(c for c in stated if c))  # distinct, first one first
+    currency = named[0] if named else None
+    if len(named) > 1:
+        warnings.append(
+            f"line {builder.line_no}: the statement names several currencies ({', '.join(named)}); "
+            f"its lines carry {currency}"
+        )
     if currency is None and builder.raw_lines:
         warnings.append(
-            f"line {builder.line_no}: statement names no currency (no :60:/:62: balance); lines carry {NO_CURRENCY}"
+            f"line {builder.line_no}: statement names no currency (no balance, :34F: or :90C:/:90D:); "
+            f"lines carry {NO_CURRENCY}"
         )
     lines = tuple(
         _line(raw, parse_details(details, raw.line_no, warnings), currency or NO_CURRENCY)
