@@ -31,6 +31,7 @@ from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.inputs import date_problem
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
+from arapi.models.statement import CONTENT_KEY_PREFIX
 from arapi.money import bounded, exponent, from_minor, normalize_currency, refuse_huge
 from arapi.plugin import PluginHost, calls
 from arapi.plugin.types import (
@@ -360,7 +361,7 @@ def line_keys(lines: tuple[StatementLine, ...]) -> list[str]:
     keys = []
     for line in lines:
         if not line.natural_key:
-            base = f"h:{_content_key(line)}"
+            base = f"{CONTENT_KEY_PREFIX}{_content_key(line)}"
         elif len(line.natural_key) <= NATURAL_KEY_ROOM:
             base = f"k:{line.natural_key}"
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, BigInteger, Boolean, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arapi.db.base import Base, Created, Currency, Id, Minor, fk, org_fk
@@ -49,11 +49,29 @@ class BankStatement(Base):
     created_at: Mapped[Created]
 
 
+# Natural keys arapi hashed from a line's content, for lines the bank gave no id (MT940).
+CONTENT_KEY_PREFIX = "h:"
+CONTENT_KEYED = f"natural_key LIKE '{CONTENT_KEY_PREFIX}%'"
+
+
 class StatementEntry(Base):
     """A bank line. ``natural_key`` (FITID, AcctSvcrRef, ... or a content hash) de-duplicates it."""
 
     __tablename__ = "statement_entries"
-    __table_args__ = (UniqueConstraint("organization_id", "account_key", "natural_key"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "account_key", "natural_key"),
+        # Content-keyed lines by bank reference: an end-of-day line the bank re-sent with
+        # changed text is found by it (imports.statements._changed_repeats). Partial, so
+        # lines keyed by a bank id (camt, OFX) cost no extra index write.
+        Index(
+            "ix_statement_entries_content_keyed_reference",
+            "organization_id",
+            "account_key",
+            "bank_reference",
+            sqlite_where=text(CONTENT_KEYED),
+            postgresql_where=text(CONTENT_KEYED),
+        ),
+    )
 
     id: Mapped[Id]
     organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index

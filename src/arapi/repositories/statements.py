@@ -21,11 +21,13 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Session
 
 from arapi.db.base import UTCDateTime
 from arapi.models import BankStatement, Payment, StatementEntry
+from arapi.models.statement import CONTENT_KEYED
 from arapi.repositories import locks, paging
 from arapi.repositories.balances import PaymentBalance
 
@@ -64,7 +66,7 @@ def existing_keys(session: Session, org_id: int, account_key: str, keys: Iterabl
 def referenced_entries(
     session: Session, org_id: int, account_key: str, references: Iterable[str]
 ) -> set[tuple[str, int, date | None]]:
-    """(bank reference, amount, value date) of this account's entries carrying one of ``references``."""
+    """(bank reference, amount, value date) of this account's content-keyed entries carrying one of ``references``."""
     references = list(references)
     if not references:
         return set()
@@ -75,6 +77,7 @@ def referenced_entries(
             StatementEntry.organization_id == org_id,
             StatementEntry.account_key == account_key,
             _one_of(session, StatementEntry.bank_reference, references),
+            text(CONTENT_KEYED),  # as the partial index says it, so that the planner uses it
         )
     )
     return {tuple(row) for row in rows}

@@ -149,7 +149,8 @@ class _Builder:
 
 
 def _optional(read, item: Field, warnings: list[str]):
-    """An MT942 field read by ``read``; one that is not understood is a warning, not a refusal."""
+    """A field arapi can do without (:34F:, :90C:, :90D:) read by ``read``; one not understood
+    is a warning, not a refusal of a statement that imported before arapi read these fields."""
     try:
         return read(item)
     except ParseError as exc:
