@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, /health, request ids and body limits."""
+"""The ASGI application: GraphQL at /graphql, /health, request ids, body limits and CORS."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -44,6 +45,12 @@ _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # A browser cannot send these on a "simple" cross-site request without a CORS
 # preflight, so requiring one on multipart bodies stops CSRF through uploads.
 PREFLIGHT_HEADERS = ("x-apollo-operation-name", "apollo-require-preflight", "graphql-preflight")
+
+# CORS (only with ARAPI_CORS_ORIGINS): what a browser UI on a listed origin may send.
+# No credentials: the API key travels in Authorization, never in a cookie.
+CORS_ALLOW_METHODS = ("GET", "POST", "OPTIONS")
+CORS_ALLOW_HEADERS = ("authorization", "content-type", REQUEST_ID_HEADER, *PREFLIGHT_HEADERS)
+CORS_MAX_AGE = 600  # seconds a browser may reuse a preflight answer
 
 BAD_REQUEST = "BAD_REQUEST"
 CSRF_PREFLIGHT_REQUIRED = "CSRF_PREFLIGHT_REQUIRED"
@@ -385,15 +392,29 @@ def create_app(
             if owns_db:
                 database.dispose()
 
+    middleware = [Middleware(RequestIdMiddleware)]
+    if settings.cors_origins:
+        # Inside the request id (preflights get one too), outside the body limit (its
+        # 413 carries the CORS headers, so a UI can read it). It answers preflights
+        # itself and only adds headers to other responses: the multipart CSRF check
+        # in ArapiGraphQL still runs on every upload.
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=CORS_ALLOW_METHODS,
+                allow_headers=CORS_ALLOW_HEADERS,
+                allow_credentials=False,
+                max_age=CORS_MAX_AGE,
+            )
+        )
+    middleware.append(Middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes))
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/health", health, methods=["GET"]),
         ],
-        middleware=[
-            Middleware(RequestIdMiddleware),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes),
-        ],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -13,7 +13,11 @@ from arapi.errors import ArapiError
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except ArapiError as exc:  # a malformed ARAPI_* variable (e.g. ARAPI_CORS_ORIGINS)
+        _fail(exc)
+        raise  # unreachable: _fail exits
 
 
 def _database(settings: Settings):

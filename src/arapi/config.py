@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from arapi.errors import ArapiError, CommonErrorCode
+
 DEFAULT_DATABASE_URL = "sqlite:///./arapi.db"
+CORS_ORIGINS_VARIABLE = "ARAPI_CORS_ORIGINS"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# host[:port] as a browser serializes it in Origin: an ASCII (punycode) name or IPv4
+# address, or a bracketed IPv6 address.
+_ORIGIN_NETLOC_RE = re.compile(
+    r"(?P<host>[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?"
+)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -44,6 +54,52 @@ def _list(name: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
+def _cors_origin(value: str) -> str:
+    """``value`` as a browser sends it in ``Origin`` (``scheme://host[:port]``), or a coded error.
+
+    The scheme and host are lower-cased and a default port (80, 443) dropped, since
+    browsers serialize origins that way and CORS compares them as exact strings.
+    """
+    text = value.strip()
+
+    def refuse(problem: str) -> ArapiError:
+        return ArapiError(
+            CommonErrorCode.INVALID_INPUT,
+            f"{CORS_ORIGINS_VARIABLE}: {value!r} is not an origin written scheme://host[:port] "
+            f"(e.g. https://app.example.com or http://localhost:3000): {problem}",
+        )
+
+    if text == "*":
+        raise refuse("a wildcard is not accepted, list each origin that may call the API")
+    if text.lower() == "null":
+        raise refuse("the opaque origin null is sent by sandboxed and file:// pages alike")
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        raise refuse("the scheme is missing (http:// or https://)")
+    scheme = scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise refuse("the scheme must be http or https")
+    netloc = re.match(r"[^/?#]*", rest).group()
+    if rest != netloc:
+        raise refuse(f"an origin has no path, query or fragment: write {scheme}://{netloc}")
+    if "@" in netloc:
+        raise refuse("an origin has no user name or password")
+    match = _ORIGIN_NETLOC_RE.fullmatch(netloc.lower())
+    if match is None:
+        raise refuse("not a valid host[:port] (an IDN host is written in punycode)")
+    host, port = match["host"], match["port"]
+    if port is not None and not 1 <= int(port) <= 65535:
+        raise refuse("the port must be a number from 1 to 65535")
+    if port is None or int(port) == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{int(port)}"
+
+
+def _cors_origins(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Each origin checked and normalized by :func:`_cors_origin`, duplicates dropped."""
+    return tuple(dict.fromkeys(_cors_origin(value) for value in values))
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -67,6 +123,12 @@ class Settings:
     # Cash application: proposals at or above this confidence are applied automatically.
     auto_apply_confidence: Decimal = Decimal("0.95")
     default_org: str = "default"
+    # Browser origins (scheme://host[:port]) allowed to call the API cross-origin;
+    # empty: no CORS headers at all (see arapi.app). Checked and normalized on creation.
+    cors_origins: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cors_origins", _cors_origins(self.cors_origins))
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -87,4 +149,5 @@ class Settings:
                 os.environ.get("ARAPI_AUTO_APPLY_CONFIDENCE", str(cls.auto_apply_confidence))
             ),
             default_org=os.environ.get("ARAPI_DEFAULT_ORG", cls.default_org),
+            cors_origins=_list(CORS_ORIGINS_VARIABLE),
         )
