@@ -113,3 +113,85 @@ def test_invoice_import_upload(api):
         {"number": "F-100", "status": "CREATED", "invoice": {"number": "F-100"}},
         {"number": "F-101", "status": "SKIPPED", "invoice": None},  # a zero total
     ]
+
+
+HISTORY = """query($id: ID!) { node(id: $id) { ... on Payment { unappliedAmount { amount }
+  proposals { rules lines { invoice { number } } }
+  proposalHistory { status decidedBy lines { invoice { number } } } } } }"""
+UNDO = """mutation($id: ID!) { matchUndo(input: {paymentId: $id, reason: "wrong customer"}) {
+  payment { unappliedAmount { amount } } userErrors { code } } }"""
+
+
+def history_of(api, payment_id):
+    return api.ok(HISTORY, {"id": payment_id})["node"]
+
+
+def test_undone_match_is_not_applied_again(api):
+    """The tester's sequence: matchRun applies, matchUndo, matchRun again: nothing re-applied."""
+    customer = create_customer(api)
+    invoice = create_invoice(api, customer["id"], "FA-2025-00123", "1200.00")
+    pay = create_payment(
+        api, "1200.00", reference="VIR FACTURE FA-2025-00123", payerName="DUPONT SARL"
+    )
+    assert [p["id"] for p in api.ok(RUN)["matchRun"]["applied"]] == [pay["id"]]
+    undone = api.ok(UNDO, {"id": pay["id"]})["matchUndo"]
+    assert undone == {"payment": {"unappliedAmount": {"amount": "1200.00"}}, "userErrors": []}
+
+    again = api.ok(RUN)["matchRun"]
+    assert again["userErrors"] == [] and again["examined"] == 1
+    assert again["applied"] == [] and again["waitingForReview"] == [] and again["unmatched"] == 1
+    node = history_of(api, pay["id"])
+    assert node["unappliedAmount"] == {"amount": "1200.00"} and node["proposals"] == []
+    assert [(h["status"], h["lines"][0]["invoice"]["number"]) for h in node["proposalHistory"]] == [
+        ("UNDONE", "FA-2025-00123")
+    ]
+    status = api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Invoice { status } } }", {"id": invoice["id"]}
+    )
+    assert status["node"]["status"] == "OPEN"
+
+    # Another payment of that invoice is applied as usual: the veto belongs to the first one.
+    other = create_payment(
+        api, "1200.00", reference="VIR FACTURE FA-2025-00123", payerName="DUPONT SARL"
+    )
+    assert [p["id"] for p in api.ok(RUN)["matchRun"]["applied"]] == [other["id"]]
+
+
+def test_rejected_proposal_is_not_applied_again(api):
+    customer = create_customer(api, ibans=["FR7630006000011234567890189"])
+    create_invoice(api, customer["id"], "FA-2025-00300", "450.00")
+    y = create_invoice(api, customer["id"], "FA-2025-00301", "450.00")
+    pay = create_payment(
+        api, "450.00", payerName="DUPONT SARL", payerIban="FR7630006000011234567890189"
+    )
+    assert [p["id"] for p in api.ok(RUN)["matchRun"]["waitingForReview"]] == [pay["id"]]
+    proposals = api.ok(REVIEW)["paymentsForReview"]["nodes"][0]["proposals"]
+    assert len(proposals) == 2  # two invoices of 450.00: a person decides
+    wrong = next(p for p in proposals if p["lines"][0]["invoice"]["number"] == "FA-2025-00300")
+    rejected = api.ok(
+        'mutation($id: ID!) { matchProposalReject(input: {proposalId: $id, reason: "not this one"}) { userErrors { code } } }',
+        {"id": wrong["id"]},
+    )["matchProposalReject"]
+    assert rejected == {"userErrors": []}
+    # FA-2025-00301 is paid otherwise: FA-2025-00300 becomes the one clear reading.
+    cheque = create_payment(api, "450.00")
+    api.ok(
+        "mutation($input: PaymentAllocateInput!) { paymentAllocate(input: $input) { userErrors { code } } }",
+        {
+            "input": {
+                "paymentId": cheque["id"],
+                "allocations": [{"invoiceId": y["id"], "amount": "450.00"}],
+            }
+        },
+    )
+
+    again = api.ok(RUN)["matchRun"]
+    assert again["applied"] == [] and again["unmatched"] == 1
+    node = history_of(api, pay["id"])
+    assert node["unappliedAmount"] == {"amount": "450.00"} and node["proposals"] == []
+    statuses = [
+        h["status"]
+        for h in node["proposalHistory"]
+        if h["lines"][0]["invoice"]["number"] == "FA-2025-00300"
+    ]
+    assert statuses == ["REJECTED"]

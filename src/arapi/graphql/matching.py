@@ -273,7 +273,10 @@ class MatchingMutation:
         node, errors = await mutate(info, Permission.MATCH, write, _present_payment)
         return MatchProposalConfirmPayload(payment=node, user_errors=errors)
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="Decline a proposal: it is never proposed again for this payment, and "
+        "the payment is no longer applied automatically (its other proposals wait for review)."
+    )
     async def match_proposal_reject(
         self, info: Info, input: MatchProposalRejectInput
     ) -> MatchProposalRejectPayload:
@@ -290,7 +293,9 @@ class MatchingMutation:
         return MatchProposalRejectPayload(proposal=node, user_errors=errors)
 
     @strawberry.mutation(
-        description="Reverse what the engine applied on a payment (reversing rows; nothing is deleted)."
+        description="Reverse what the engine applied on a payment (reversing rows; nothing is deleted). "
+        "The undone proposal is never proposed again for this payment, and the payment is no "
+        "longer applied automatically (its other proposals wait for review)."
     )
     async def match_undo(self, info: Info, input: MatchUndoInput) -> MatchUndoPayload:
         def write(s, viewer):

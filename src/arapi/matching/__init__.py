@@ -27,6 +27,10 @@ Conventions the caller relies on:
 * ``direct_debits`` maps the end-to-end ids of our own direct debits to the
   invoices each collected.
 
+A person's "no" is the service's to honour, not the engine's: a payment with
+an undone or rejected proposal goes through :func:`arapi.matching.declined.screen`
+(never automatic again, the declined invoice set never proposed again).
+
 :mod:`arapi.rf` generates and validates the RF creditor references (ISO 11649)
 to print on invoices; store one as the item's ``payment_reference`` and a
 payment carrying it matches that invoice with certainty.

@@ -69,6 +69,10 @@ class Rule(StrEnum):
     SUBSET_NOT_UNIQUE = "items.subset_not_unique"
     SUPERSEDED = "items.larger_set_fits"
     DATE_BEFORE_ISSUE = "date.before_issue"
+    # Not evidence (no points): flags of a payment a person declined a match of
+    # (see arapi.matching.declined); its proposals wait for review.
+    DECLINED_INVOICE = "review.declined_invoice"
+    DECLINED_PAYMENT = "review.declined_payment"
 
 
 POINTS: dict[Rule, int] = {

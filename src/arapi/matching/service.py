@@ -5,6 +5,11 @@ organization's open items and customer profiles, books automatic proposals
 through the ledger service (author ``engine``, with the explanation in the
 allocation and the event log), stores the rest for review, and turns a
 person's confirmation into allocations plus learned payer IBANs and names.
+
+An undone or rejected proposal is a person's veto on that payment: later runs
+never propose that set of invoices for it again and apply nothing on it
+automatically; its other readings wait for review, flagged
+(:mod:`arapi.matching.declined`). Every other payment is matched as before.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from arapi.customers.identifiers import compact_iban
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError, NotFound
 from arapi.ledger import service as ledger
+from arapi.matching import declined as vetoes
 from arapi.matching.engine import MatchingEngine
 from arapi.matching.errors import MatchingErrorCode
 from arapi.matching.model import (
@@ -142,10 +148,14 @@ def run(
         return summary
     engine = build_engine(session, viewer.organization_id, config)
     repo.supersede_pending(session, viewer.organization_id, [p.id for p, _ in payments])
+    declined, numbers = _declined(session, viewer.organization_id, [p.id for p, _ in payments])
     stored: list[MatchProposal] = []
     for payment, unapplied in payments:
         proposals = engine.match(_line(payment, unapplied))
         decision = engine.decide(proposals)
+        if payment.id in declined:
+            # A person undid or rejected a match of this payment: never again on its own.
+            proposals, decision = vetoes.screen(proposals, decision, declined[payment.id], numbers)
         if decision == "auto":
             _book(session, viewer, payment, proposals[0], author=ENGINE)
             engine.consume(proposals[0])
@@ -171,6 +181,21 @@ def run(
         review=len(summary.review),
     )
     return summary
+
+
+def _declined(
+    session: Session, org_id: int, payment_ids: list[int]
+) -> tuple[dict[int, list[vetoes.DeclinedReading]], dict[int, str]]:
+    """The readings people declined, per payment, and the numbers of the invoices they name."""
+    found = {
+        payment_id: [
+            vetoes.DeclinedReading(frozenset(line["invoice_id"] for line in lines), status, by, at)
+            for lines, status, by, at in rows
+        ]
+        for payment_id, rows in repo.declined(session, org_id, payment_ids).items()
+    }
+    ids = {iid for readings in found.values() for r in readings for iid in r.invoice_ids}
+    return found, repo.invoice_numbers(session, org_id, ids) if ids else {}
 
 
 def _row(

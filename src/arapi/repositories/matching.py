@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -116,6 +117,51 @@ def proposals_for(
     )
     for row in session.scalars(stmt):
         out[row.payment_id].append(row)
+    return out
+
+
+#: Proposal statuses by which a person declined a reading of a payment.
+DECLINED_STATUSES = ("undone", "rejected")
+
+
+def declined(
+    session: Session, org_id: int, payment_ids: Iterable[int]
+) -> dict[int, list[tuple[list, str, str | None, datetime | None]]]:
+    """payment id -> (lines, status, decided_by, decided_at) of its undone and rejected proposals.
+
+    Only payments that have some are keys; oldest decision first.
+    """
+    ids = sorted(set(payment_ids))
+    out: dict[int, list[tuple[list, str, str | None, datetime | None]]] = {}
+    for start in range(0, len(ids), 900):
+        stmt = (
+            select(
+                MatchProposal.payment_id,
+                MatchProposal.lines,
+                MatchProposal.status,
+                MatchProposal.decided_by,
+                MatchProposal.decided_at,
+            )
+            .where(
+                MatchProposal.organization_id == org_id,
+                MatchProposal.payment_id.in_(ids[start : start + 900]),
+                MatchProposal.status.in_(DECLINED_STATUSES),
+            )
+            .order_by(MatchProposal.payment_id, MatchProposal.id)
+        )
+        for payment_id, lines, status, by, at in session.execute(stmt):
+            out.setdefault(payment_id, []).append((lines, status, by, at))
+    return out
+
+
+def invoice_numbers(session: Session, org_id: int, invoice_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(invoice_ids))
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        stmt = select(Invoice.id, Invoice.number).where(
+            Invoice.organization_id == org_id, Invoice.id.in_(ids[start : start + 900])
+        )
+        out.update({iid: number for iid, number in session.execute(stmt)})
     return out
 
 
