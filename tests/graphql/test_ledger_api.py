@@ -352,6 +352,42 @@ def test_credit_notes_write_off_cancel_update(api):
     assert cancelled["invoice"] == {"status": "CANCELLED", "openAmount": {"amount": "0.00"}}
 
 
+def test_overdue_filter_lists_invoices_only(api):
+    """The README's query: credit notes are never past due, whatever their due date."""
+    customer = create_customer(api)
+    create_invoice(api, customer["id"], "F-1", "100.00")  # issued 2025-01-15: long past due
+    paid = create_invoice(api, customer["id"], "F-2", "50.00")
+    pay = create_payment(api, "50.00")
+    api.ok(
+        ALLOCATE,
+        {
+            "input": {
+                "paymentId": pay["id"],
+                "allocations": [{"invoiceId": paid["id"], "amount": "50.00"}],
+            }
+        },
+    )
+    note = api.ok(
+        'mutation($c: ID!) { creditNoteCreate(input: {customerId: $c, number: "AV-1", issueDate: "2025-01-20",'
+        ' total: {amount: "30.00", currency: "EUR"}}) { creditNote { id daysPastDue openAmount { amount } } } }',
+        {"c": customer["id"]},
+    )["creditNoteCreate"]["creditNote"]
+    assert note["daysPastDue"] == 0 and note["openAmount"] == {"amount": "30.00"}
+    overdue = api.ok(
+        "{ invoices(first: 100, filter: {overdue: true}) { nodes { number kind daysPastDue status } } }"
+    )["invoices"]["nodes"]
+    assert [(n["number"], n["kind"], n["status"]) for n in overdue] == [("F-1", "INVOICE", "OPEN")]
+    assert overdue[0]["daysPastDue"] > 0
+    notes = api.ok(
+        "{ invoices(first: 100, filter: {overdue: true, kind: CREDIT_NOTE}) { nodes { number } } }"
+    )["invoices"]["nodes"]
+    assert notes == []
+    listed = api.ok(
+        "{ invoices(first: 100, filter: {kind: CREDIT_NOTE}) { nodes { number daysPastDue } } }"
+    )["invoices"]["nodes"]
+    assert listed == [{"number": "AV-1", "daysPastDue": 0}]
+
+
 def test_schedule_create_and_query(api):
     customer = create_customer(api)
     a = create_invoice(api, customer["id"], "F-1", "100.00")

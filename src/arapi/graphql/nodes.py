@@ -20,10 +20,10 @@ from arapi.graphql.common import OrderDirection, money, today
 from arapi.graphql.permissions import require, require_viewer
 from arapi.graphql.relay import Connection, Node, to_global_id
 from arapi.graphql.scalars import CurrencyCode, Money
+from arapi.invoices import service as invoice_service
 from arapi.repositories import invoices as invoice_repo
 from arapi.repositories import payments as payment_repo
 from arapi.repositories import schedules as schedule_repo
-from arapi.repositories.balances import days_past_due
 
 if TYPE_CHECKING:
     from arapi.graphql.matching import MatchProposal
@@ -68,7 +68,8 @@ class InvoiceFilter:
     due_from: date | None = None
     due_to: date | None = None
     overdue: bool | None = strawberry.field(
-        default=None, description="Open and past its due date today."
+        default=None,
+        description="Invoices open and past their due date today (never credit notes).",
     )
     search: str | None = strawberry.field(
         default=None, description="Part of the number or of the customer's name."
@@ -259,7 +260,7 @@ class Invoice(Node):
     open_amount: Money
     status: InvoiceStatus
     days_past_due: int = strawberry.field(
-        description="Days since the due date while something is open; else 0."
+        description="Days since the due date while something is open; else 0 (always 0 for a credit note, which is never past due)."
     )
     external_ref: str | None
     payment_reference: str | None = strawberry.field(
@@ -289,7 +290,9 @@ class Invoice(Node):
             tax_total=money(inv.tax_total_minor, cur),
             open_amount=money(row.open_minor, cur),
             status=InvoiceStatus(row.status),
-            days_past_due=days_past_due(inv.due_date, today(), row.open_minor),
+            days_past_due=invoice_service.days_past_due(
+                inv.kind, inv.due_date, today(), row.open_minor
+            ),
             external_ref=inv.external_ref,
             payment_reference=inv.payment_reference,
             discount_percent=None if inv.discount_bp is None else f"{inv.discount_bp / 100:.2f}",

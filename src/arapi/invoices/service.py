@@ -183,6 +183,17 @@ def create(
     return invoice
 
 
+def days_past_due(kind: str, due: date, asof: date, open_minor: int) -> int:
+    """Days an invoice is past its due date on ``asof`` while something is open on it, else 0.
+
+    A credit note is never past due: it is money the customer may deduct, not a
+    receivable, so it does not age (the overdue filter leaves it out too).
+    """
+    if kind != "invoice" or open_minor <= 0:
+        return 0
+    return max(0, (asof - due).days)
+
+
 def creditor_reference_for(invoice: Invoice) -> str:
     """An ISO 11649 reference printed on the invoice: from its number when it fits, else its id."""
     base = "".join(ch for ch in invoice.number.upper() if ch.isalnum())

@@ -7,8 +7,6 @@ here is integer arithmetic on minor units.
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -93,9 +91,3 @@ class PaymentBalance:
 
     def select_payments(self):
         return select(Payment, self.unapplied.label("unapplied_minor")).select_from(Payment)
-
-
-def days_past_due(due: date, asof: date, open_minor: int) -> int:
-    if open_minor <= 0:
-        return 0
-    return max(0, (asof - due).days)

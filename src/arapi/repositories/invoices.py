@@ -28,7 +28,8 @@ class InvoiceFilter:
     kind: str | None = None
     due_from: date | None = None
     due_to: date | None = None
-    overdue_on: date | None = None  # open and due before this date
+    # Overdue on this date: invoices (never credit notes) with something open, due before it.
+    overdue_on: date | None = None
     search: str | None = None  # number or customer name
 
 
@@ -53,7 +54,12 @@ def _filtered(org_id: int, f: InvoiceFilter, balance: InvoiceBalance):
     if f.due_to:
         stmt = stmt.where(Invoice.due_date <= f.due_to)
     if f.overdue_on:
-        stmt = stmt.where(Invoice.due_date < f.overdue_on, balance.open_minor > 0)
+        # A credit note is money we owe the customer: it is never past due, whatever its due date.
+        stmt = stmt.where(
+            Invoice.kind == "invoice",
+            Invoice.due_date < f.overdue_on,
+            balance.open_minor > 0,
+        )
     if f.search:
         # autoescape: "%", "_" and the escape character are matched literally.
         needle = f.search.strip().lower()
