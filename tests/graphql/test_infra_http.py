@@ -163,7 +163,7 @@ class Mutation:
             if not name.strip():
                 raise ArapiError(CommonErrorCode.INVALID_INPUT, "name is empty", ["name"])
         except ArapiError as exc:
-            return ItemCreatePayload(item=None, user_errors=user_errors_from(exc, ("input",)))
+            return ItemCreatePayload(item=None, user_errors=user_errors_from(exc))
         return ItemCreatePayload(item=_item(1), user_errors=[])
 
 
@@ -509,9 +509,7 @@ async def test_user_errors_carry_the_code_enum(api):
     )
     assert body["data"]["itemCreate"] == {
         "item": None,
-        "userErrors": [
-            {"field": ["input", "name"], "message": "name is empty", "code": "INVALID_INPUT"}
-        ],
+        "userErrors": [{"field": ["name"], "message": "name is empty", "code": "INVALID_INPUT"}],
     }
 
 

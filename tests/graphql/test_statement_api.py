@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 from tests.imports.test_statement_import import camt
 
@@ -79,3 +81,75 @@ def test_an_amount_too_large_to_store_is_a_user_error_not_internal(api):
     assert "errors" not in body, body
     (error,) = body["data"]["bankStatementImport"]["userErrors"]
     assert error["code"] == "INVALID_AMOUNT" and "is too large" in error["message"]
+
+
+REFUSED = """mutation($file: Upload!, $format: String) {
+  bankStatementImport(input: {file: $file, format: $format}) { userErrors { field code message } } }"""
+INVOICE_REFUSED = """mutation($file: Upload!) {
+  invoiceImport(input: {file: $file}) { userErrors { field code message } } }"""
+
+
+def refusal(api, query, data: bytes | None, variables=None, filename="statement.xml"):
+    """The userErrors of an upload; ``data=None`` sends the file variable as a plain form field."""
+    headers = {"Authorization": f"Bearer {api.keys['admin']}", "x-apollo-operation-name": "x"}
+    form = {
+        "operations": json.dumps(
+            {"query": query, "variables": {"file": None, **(variables or {})}}
+        ),
+        "map": json.dumps({"0": ["variables.file"]}),
+    }
+    if data is None:
+        files = {"0": (None, "C:/fakepath/x.ofx")}  # a multipart part without a filename
+    else:
+        files = {"0": (filename, data, "application/octet-stream")}
+    response = api.client.post("/graphql", data=form, files=files, headers=headers)
+    body = response.json()
+    assert "errors" not in body, body
+    return next(iter(body["data"].values()))["userErrors"]
+
+
+def test_a_file_variable_that_holds_no_file_is_a_user_error(api):
+    """A string where the upload belongs (a JSON body, a form field without a filename) is
+    refused on the file input; it used to be an internal error."""
+    for query in (REFUSED, INVOICE_REFUSED):
+        [error] = refusal(api, query, None)
+        assert (error["field"], error["code"]) == (["file"], "INVALID_INPUT")
+        assert "multipart" in error["message"] and "not a str" in error["message"]
+        body = api.client.post(
+            "/graphql",
+            json={"query": query, "variables": {"file": "C:/fakepath/x.ofx"}},
+            headers={"Authorization": f"Bearer {api.keys['admin']}"},
+        ).json()
+        assert next(iter(body["data"].values()))["userErrors"][0]["code"] == "INVALID_INPUT"
+
+
+def test_refusals_point_at_the_file_or_the_format(api):
+    def first(*args, **kw):
+        [error] = refusal(api, *args, **kw)
+        return error["field"], error["code"]
+
+    assert first(REFUSED, b"") == (["file"], "EMPTY_FILE")
+    assert first(INVOICE_REFUSED, b"") == (["file"], "EMPTY_FILE")
+    assert first(REFUSED, b"garbage bytes") == (["file"], "UNKNOWN_FORMAT")
+    assert first(INVOICE_REFUSED, b"garbage bytes") == (["file"], "UNKNOWN_FORMAT")
+    statement = camt([("A1", "1.00", "CRDT", "E1", None)], "101.00")
+    assert first(REFUSED, statement, {"format": "pdf"}) == (["format"], "UNKNOWN_FORMAT")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("statement.xml", statement)
+        bundle.writestr("readme.txt", "not a statement")
+    [error] = refusal(api, REFUSED, archive.getvalue(), filename="bundle.zip")
+    assert (error["field"], error["code"]) == (["file"], "UNKNOWN_FORMAT")
+    assert error["message"].startswith("readme.txt: ")  # the member at fault is named
+
+
+def test_the_installed_formats_can_be_listed_for_a_format_picker(api):
+    listed = api.ok("{ statementFormats { key label plugin } invoiceFormats { key label plugin } }")
+    statements = {f["key"]: f for f in listed["statementFormats"]}
+    assert {"camt.053", "camt.054", "mt940", "cfonb120", "ofx"} <= set(statements)
+    assert statements["mt940"]["label"] == "SWIFT MT940"
+    assert all(f["plugin"] for f in listed["statementFormats"] + listed["invoiceFormats"])
+    assert {"csv", "fec"} <= {f["key"] for f in listed["invoiceFormats"]}
+    # Each key is what the upload takes as its format.
+    statement = camt([("A1", "1.00", "CRDT", "E1", None)], "101.00")
+    assert refusal(api, REFUSED, statement, {"format": statements["camt.053"]["key"]}) == []

@@ -9,16 +9,18 @@ from typing import Any, TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.auth.viewer import Viewer
-from arapi.errors import ArapiError
+from arapi.errors import ArapiError, CommonErrorCode
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.permissions import require
 from arapi.graphql.relay import PageRequest, from_global_id
 from arapi.graphql.scalars import CurrencyCode, Money
 from arapi.money import from_minor
+from arapi.plugin.types import ParseError, ParseErrorCode
 
 T = TypeVar("T")
 
@@ -61,6 +63,32 @@ def pk_of(gid: strawberry.ID | str | None, type_name: str, *field: str) -> int |
         return from_global_id(gid, type_name)[1]
     except ArapiError as exc:
         raise exc.with_field(*field) from None
+
+
+async def uploaded_file(file: Any) -> tuple[bytes, str | None]:
+    """The bytes and name of an ``Upload`` input.
+
+    Clients can put anything in that variable: a string (a JSON body, or a
+    multipart part without a filename) is refused on ``file``, not an internal error.
+    """
+    if not isinstance(file, UploadFile):
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT,
+            "file must be an uploaded file: send a multipart request (GraphQL multipart "
+            f"request spec) whose file part has a filename, not a {type(file).__name__}",
+            ["file"],
+        )
+    return await file.read(), file.filename
+
+
+def pointed_at_upload(exc: ArapiError, fmt: str | None) -> ArapiError:
+    """A parser's refusal, pointed at the upload input it is about: the format a client
+    named when no parser has it, else the file (a UI shows it next to that field)."""
+    if exc.field or not isinstance(exc, ParseError):
+        return exc
+    if fmt and exc.code is ParseErrorCode.UNKNOWN_FORMAT:
+        return exc.with_field("format")
+    return exc.with_field("file")
 
 
 async def mutate(

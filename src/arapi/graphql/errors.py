@@ -16,7 +16,6 @@ import functools
 import importlib
 import importlib.util
 import pkgutil
-from collections.abc import Sequence
 from enum import Enum, StrEnum
 
 import strawberry
@@ -74,17 +73,20 @@ def __getattr__(name: str):
 @strawberry.type(description="A reason why a mutation did nothing.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description='Path to the input field at fault, e.g. ["input", "total", "amount"].'
+        description=(
+            "Path to the field at fault inside the mutation's input, camelCased, "
+            'e.g. ["total", "amount"] or ["file"]; null when no single field is.'
+        )
     )
     message: str
     code: UserErrorCode  # noqa: F821  (resolved at schema build, see module doc)
 
 
-def user_errors_from(exc: ArapiError, prefix: Sequence[str] = ()) -> list[UserError]:
+def user_errors_from(exc: ArapiError) -> list[UserError]:
     """The userErrors for a refused mutation.
 
-    ``prefix`` is prepended to the error's field path (e.g. ``("input",)``);
-    path segments are camelCased to match the schema's input field names.
+    The error's field path is relative to the mutation's input; its segments
+    are camelCased to match the schema's input field names.
     """
     enum = build_user_error_code_enum()
     try:
@@ -94,10 +96,9 @@ def user_errors_from(exc: ArapiError, prefix: Sequence[str] = ()) -> list[UserEr
             f"error code {exc.code.value} was defined after UserErrorCode was built: "
             "import its module before building the schema"
         ) from None
-    field = [*prefix, *(exc.field or ())]
     return [
         UserError(
-            field=[to_camel_case(part) for part in field] if field else None,
+            field=[to_camel_case(part) for part in exc.field] if exc.field else None,
             message=exc.message,
             code=code,
         )

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError
-from arapi.graphql.common import mutate, read
+from arapi.graphql.common import mutate, pointed_at_upload, read, uploaded_file
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.nodes import Invoice
 from arapi.graphql.permissions import require
@@ -76,6 +76,12 @@ def _with_invoices(s, viewer, result):
     return result, [nodes[i] for i in ids if i in nodes], documents
 
 
+def _refused_import(errors: list[UserError]) -> InvoiceImportPayload:
+    return InvoiceImportPayload(
+        duplicate=False, invoices=[], documents=[], warnings=[], user_errors=errors
+    )
+
+
 @strawberry.type
 class ImportMutation:
     @strawberry.mutation(
@@ -83,25 +89,29 @@ class ImportMutation:
     )
     async def invoice_import(self, info: Info, input: InvoiceImportInput) -> InvoiceImportPayload:
         require(info, Permission.IMPORT)
-        data = await input.file.read()
+        try:
+            data, filename = await uploaded_file(input.file)
+        except ArapiError as exc:
+            return _refused_import(user_errors_from(exc))
         settings = info.context.settings
 
         def write(s, viewer):
-            return import_invoices(
-                s,
-                viewer,
-                info.context.plugins,
-                data,
-                filename=getattr(input.file, "filename", None),
-                fmt=input.format,
-                max_bytes=settings.max_upload_bytes,
-            )
+            try:
+                return import_invoices(
+                    s,
+                    viewer,
+                    info.context.plugins,
+                    data,
+                    filename=filename,
+                    fmt=input.format,
+                    max_bytes=settings.max_upload_bytes,
+                )
+            except ArapiError as exc:
+                raise pointed_at_upload(exc, input.format) from None
 
         outcome, errors = await mutate(info, Permission.IMPORT, write, _with_invoices)
         if errors:
-            return InvoiceImportPayload(
-                duplicate=False, invoices=[], documents=[], warnings=[], user_errors=errors
-            )
+            return _refused_import(errors)
         result, invoices, documents = outcome
         return InvoiceImportPayload(
             duplicate=result.duplicate,
@@ -145,8 +155,36 @@ class InvoiceSourceSyncPayload:
     user_errors: list[UserError]
 
 
+@strawberry.type(description="A file format an installed parser plugin reads.")
+class ImportFormat:
+    key: str = strawberry.field(
+        description="What bankStatementImport and invoiceImport take as format (case-sensitive)."
+    )
+    label: str = strawberry.field(description="The format's name, for people.")
+    plugin: str | None = strawberry.field(description="The plugin that provides it.")
+
+
+def _formats(info: Info, kind: str) -> list[ImportFormat]:
+    """The formats of ``kind`` ("statement" or "invoices") the installed plugins read."""
+    require(info, Permission.IMPORT)
+    plugins = info.context.plugins
+    parsers = plugins.statement_parsers() if kind == "statement" else plugins.invoice_parsers()
+    return [
+        ImportFormat(key=key, label=parser.label, plugin=plugins.provider_owner(kind, key))
+        for key, parser in sorted(parsers.items())
+    ]
+
+
 @strawberry.type
 class ImportQuery:
+    @strawberry.field(description="The statement formats the installed plugins read.")
+    def statement_formats(self, info: Info) -> list[ImportFormat]:
+        return _formats(info, "statement")
+
+    @strawberry.field(description="The invoice formats the installed plugins read.")
+    def invoice_formats(self, info: Info) -> list[ImportFormat]:
+        return _formats(info, "invoices")
+
     @strawberry.field(
         description="The invoice sources (ERP connectors) enabled for this organization, by name."
     )

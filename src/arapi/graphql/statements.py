@@ -12,7 +12,14 @@ from strawberry.types import Info
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError
 from arapi.graphql import loaders
-from arapi.graphql.common import money, mutate, page_request, read
+from arapi.graphql.common import (
+    money,
+    mutate,
+    page_request,
+    pointed_at_upload,
+    read,
+    uploaded_file,
+)
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.permissions import require
 from arapi.graphql.relay import Connection, Node, build_connection, to_global_id
@@ -174,8 +181,10 @@ class StatementMutation:
     ) -> BankStatementImportPayload:
         require(info, Permission.IMPORT)
         settings = info.context.settings
-        data = await input.file.read()
-        filename = getattr(input.file, "filename", None)
+        try:
+            data, filename = await uploaded_file(input.file)
+        except ArapiError as exc:
+            return _empty(user_errors_from(exc))
 
         def parse():
             try:
@@ -188,7 +197,7 @@ class StatementMutation:
                     max_unzipped=settings.max_unzipped_bytes,
                 ), []
             except ArapiError as exc:
-                return None, user_errors_from(exc)
+                return None, user_errors_from(pointed_at_upload(exc, input.format))
 
         upload, errors = await run_in_threadpool(parse)
         if errors:

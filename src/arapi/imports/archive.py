@@ -14,13 +14,15 @@ import zipfile
 from arapi.plugin.types import ParseError, ParseErrorCode
 
 ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 MAX_MEMBERS = 200
 MAX_RATIO = 200  # uncompressed / compressed, per member
 CHUNK = 1 << 16
 
 
 def is_zip(data: bytes) -> bool:
-    return data[:4] == ZIP_MAGIC
+    """A ZIP archive starts with its first member, or at once with its end record when empty."""
+    return data[:4] in (ZIP_MAGIC, EMPTY_ZIP_MAGIC)
 
 
 def members(data: bytes, max_total: int) -> list[tuple[str, bytes]]:
@@ -68,8 +70,10 @@ def members(data: bytes, max_total: int) -> list[tuple[str, bytes]]:
             raise ParseError(ParseErrorCode.MALFORMED, f"{info.filename}: {exc}") from None
         content = b"".join(chunks)
         if is_zip(content):
-            raise ParseError(
-                ParseErrorCode.ZIP_BOMB, f"{info.filename}: nested archives are refused"
+            raise ParseError(  # not a bomb as such, but arapi unpacks one level only
+                ParseErrorCode.UNSUPPORTED_VERSION,
+                f"{info.filename}: an archive inside the archive is not read; "
+                "unpack it and import its files",
             )
         out.append((info.filename, content))
     return out

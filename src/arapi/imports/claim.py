@@ -41,6 +41,18 @@ def clean_filename(name: str | None) -> str | None:
     return name.replace("\x00", "")[:FILENAME_MAX] or None
 
 
+def refuse_bad_size(data: bytes, max_bytes: int) -> None:
+    """An empty file, or one over the installation's limit, is refused before it is read."""
+    if not data:
+        raise ArapiError(ImportErrorCode.EMPTY_FILE, "the file is empty", ["file"])
+    if len(data) > max_bytes:
+        raise ArapiError(
+            ImportErrorCode.FILE_TOO_LARGE,
+            f"the file has {len(data)} bytes; at most {max_bytes} may be imported",
+            ["file"],
+        )
+
+
 @dataclass(frozen=True)
 class Claim:
     """The file's row, and whether it was already there (imported before, or concurrently)."""

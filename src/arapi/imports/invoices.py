@@ -48,7 +48,7 @@ currency's scale, dates as given or null); ``status``, ``kind`` and
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
@@ -61,13 +61,14 @@ from arapi.config import Settings
 from arapi.customers import service as customer_service
 from arapi.customers.identifiers import compact_iban, normalize_country, normalize_legal_id
 from arapi.errors import ArapiError, CommonErrorCode
-from arapi.imports.claim import claim, clean_filename
+from arapi.imports.claim import claim, clean_filename, refuse_bad_size
 from arapi.imports.errors import ImportErrorCode
 from arapi.imports.text import refuse_nul
 from arapi.invoices import service as invoice_service
 from arapi.models import Allocation, Customer, Invoice
 from arapi.money import bounded, exponent, from_minor, normalize_currency, parse_decimal
 from arapi.plugin import calls
+from arapi.plugin.checks import with_article
 from arapi.plugin.host import PluginHost
 from arapi.plugin.types import InvoiceDocument, Party, TaxAmount
 from arapi.repositories import allocations as allocation_repo
@@ -176,9 +177,16 @@ class InvoiceImportResult:
 
     @classmethod
     def from_summary(cls, summary: dict, import_id: int, *, duplicate: bool) -> InvoiceImportResult:
+        """The stored result of an import; replayed for a duplicate, whose documents the
+        first import created are ``existing`` now: this one wrote nothing."""
+        invoices = [ImportedInvoice.from_json(i) for i in summary.get("invoices", [])]
+        if duplicate:
+            invoices = [
+                replace(i, status="existing") if i.status == "created" else i for i in invoices
+            ]
         return cls(
             duplicate=duplicate,
-            invoices=[ImportedInvoice.from_json(i) for i in summary.get("invoices", [])],
+            invoices=invoices,
             warnings=list(summary.get("warnings", [])),
             format=summary.get("format", ""),
             import_id=import_id,
@@ -202,14 +210,7 @@ def import_invoices(
     viewer.require(Permission.IMPORT)
     filename = clean_filename(filename)
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
-    if not data:
-        raise ArapiError(ImportErrorCode.EMPTY_FILE, "the file is empty", ["file"])
-    if len(data) > limit:
-        raise ArapiError(
-            ImportErrorCode.FILE_TOO_LARGE,
-            f"the file has {len(data)} bytes; at most {limit} may be imported",
-            ["file"],
-        )
+    refuse_bad_size(data, limit)
     sha = hashlib.sha256(data).hexdigest()
     seen = import_files.find(session, viewer.organization_id, KIND, sha)
     if seen is not None:
@@ -686,9 +687,12 @@ class DocumentWriter:
         differences = []
         if customer is None or existing.customer_id != customer.id:
             name = customer.name if customer is not None else _clean_name(buyer.name)
-            differences.append(f"customer {name!r} (it belongs to another customer)")
+            buyer_text = repr(name) if name else "without a name"
+            differences.append(f"customer {buyer_text} (it belongs to another customer)")
         if existing.kind != amounts.kind:
-            differences.append(f"kind {amounts.kind} (it is a {existing.kind})")
+            differences.append(
+                f"kind {amounts.kind} (it is {with_article(existing.kind.replace('_', ' '))})"
+            )
         if existing.currency != currency:
             differences.append(f"currency {currency} (it is in {existing.currency})")
         elif existing.total_minor != amounts.total:

@@ -26,8 +26,7 @@ from arapi.customers.identifiers import compact_iban
 from arapi.db.base import utcnow
 from arapi.errors import ArapiError
 from arapi.imports import archive, collector
-from arapi.imports.claim import claim, clean_filename
-from arapi.imports.errors import ImportErrorCode
+from arapi.imports.claim import claim, clean_filename, refuse_bad_size
 from arapi.imports.text import refuse_nul
 from arapi.inputs import date_problem
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
@@ -87,19 +86,14 @@ def parse_upload(
     max_bytes: int,
     max_unzipped: int,
 ) -> ParsedUpload:
-    if not data:
-        raise ArapiError(ImportErrorCode.EMPTY_FILE, "the file is empty")
-    if len(data) > max_bytes:
-        raise ArapiError(
-            ImportErrorCode.FILE_TOO_LARGE, f"the file is larger than {max_bytes} bytes"
-        )
+    refuse_bad_size(data, max_bytes)
     parsers = plugins.statement_parsers()
     documents = archive.members(data, max_unzipped) if archive.is_zip(data) else [(filename, data)]
     statements: list[Statement] = []
     warnings: list[str] = []
     for name, content in documents:
-        parser = PluginHost.pick(parsers, content, fmt)
         try:
+            parser = PluginHost.pick(parsers, content, fmt)
             parsed = calls.parse_statement(plugins, parser, content)
             refuse_nul(parsed)
             for statement in parsed.statements:
