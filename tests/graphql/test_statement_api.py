@@ -11,7 +11,7 @@ from tests.imports.test_statement_import import camt
 MUTATION = """mutation($file: Upload!) { bankStatementImport(input: {file: $file}) {
   duplicate entryCount newEntries paymentsCreated warnings
   statements { id format account currency openingBalance { amount } closingBalance { amount } entryCount
-               creditTotal { amount } entries { amount { amount currency } counterpartyName endToEndId } }
+               creditTotal { amount } entries { nodes { amount { amount currency } counterpartyName endToEndId } } }
   userErrors { code message } } }"""
 
 
@@ -41,7 +41,7 @@ def test_upload_imports_and_reports(api):
         statement["format"] == "camt.053" and statement["account"] == "FR7630006000011234567890189"
     )
     assert statement["closingBalance"] == {"amount": "150.00"}
-    assert statement["entries"] == [
+    assert statement["entries"]["nodes"] == [
         {
             "amount": {"amount": "50.00", "currency": "EUR"},
             "counterpartyName": "DUPONT SARL",
@@ -153,3 +153,23 @@ def test_the_installed_formats_can_be_listed_for_a_format_picker(api):
     # Each key is what the upload takes as its format.
     statement = camt([("A1", "1.00", "CRDT", "E1", None)], "101.00")
     assert refusal(api, REFUSED, statement, {"format": statements["camt.053"]["key"]}) == []
+
+
+def test_entries_come_a_page_at_a_time_in_file_order(api):
+    lines = [(f"A{n}", f"{n}.00", "CRDT", f"E{n}", None) for n in range(1, 6)]
+    result = upload(api, camt(lines, "115.00")).json()["data"]["bankStatementImport"]
+    statement_id = result["statements"][0]["id"]
+    query = """query($id: ID!, $after: String) { node(id: $id) { ... on BankStatement {
+      entries(first: 2, after: $after) { nodes { endToEndId } pageInfo { hasNextPage endCursor } } } } }"""
+    seen, after = [], None
+    while True:
+        page = api.ok(query, {"id": statement_id, "after": after})["node"]["entries"]
+        seen.append([n["endToEndId"] for n in page["nodes"]])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [["E1", "E2"], ["E3", "E4"], ["E5"]]
+    too_many = api.post(
+        "{ bankStatements(first: 100) { nodes { entries(first: 500) { nodes { endToEndId } } } } }"
+    )
+    assert too_many["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"

@@ -220,16 +220,6 @@ def statements(info: Info) -> DataLoader:
     return _loader(info, "statements", fetch)
 
 
-def statement_entries(info: Info) -> DataLoader:
-    """Entries by statement id (the statements were loaded within the caller's organization)."""
-
-    def fetch(session, viewer, keys):
-        found = statement_repo.entries_for(session, keys)
-        return [found.get(k, []) for k in keys]
-
-    return _loader(info, "statement_entries", fetch)
-
-
 def proposals(info: Info, statuses: tuple[str, ...]) -> DataLoader:
     """Match proposals by payment id, with one of ``statuses``, best first."""
 

@@ -11,7 +11,6 @@ from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError
-from arapi.graphql import loaders
 from arapi.graphql.common import (
     money,
     mutate,
@@ -47,6 +46,24 @@ class StatementEntry:
         "return: MS03 (not specified) when the bank marks a return without a code. A credit "
         "with one is a transfer sent out and returned, and is not a payment."
     )
+
+    @classmethod
+    def from_model(cls, e) -> StatementEntry:
+        return cls(
+            booking_date=e.booking_date,
+            value_date=e.value_date,
+            amount=money(e.amount_minor, e.currency),
+            status=e.status,
+            reversal=e.reversal,
+            counterparty_name=e.counterparty_name,
+            counterparty_iban=e.counterparty_iban,
+            remittance=e.remittance,
+            creditor_reference=e.creditor_reference,
+            end_to_end_id=e.end_to_end_id,
+            bank_reference=e.bank_reference,
+            bank_transaction_code=e.bank_transaction_code,
+            return_reason=e.return_reason,
+        )
 
 
 @strawberry.type
@@ -93,28 +110,38 @@ class BankStatement(Node):
         )
 
     @strawberry.field(
-        description="The entries written from this statement (lines seen before are not repeated)."
+        description="The entries written from this statement, in file order (lines seen "
+        "before are not repeated); a page at a time, as a statement can hold 100 000."
     )
-    async def entries(self, info: Info) -> list[StatementEntry]:
-        rows = await loaders.statement_entries(info).load(self.pk)
-        return [
-            StatementEntry(
-                booking_date=e.booking_date,
-                value_date=e.value_date,
-                amount=money(e.amount_minor, e.currency),
-                status=e.status,
-                reversal=e.reversal,
-                counterparty_name=e.counterparty_name,
-                counterparty_iban=e.counterparty_iban,
-                remittance=e.remittance,
-                creditor_reference=e.creditor_reference,
-                end_to_end_id=e.end_to_end_id,
-                bank_reference=e.bank_reference,
-                bank_transaction_code=e.bank_transaction_code,
-                return_reason=e.return_reason,
-            )
-            for e in rows
-        ]
+    async def entries(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[StatementEntry]:
+        viewer = require(info, Permission.READ_ALL)
+        page = page_request(info, first, after, last, before)
+        rows, has_more = await read(
+            info,
+            lambda s: repo.entries_page(
+                s,
+                viewer.organization_id,
+                self.pk,
+                limit=page.size,
+                after=page.after,
+                before=page.before,
+                forward=not page.backward,
+            ),
+        )
+        return build_connection(
+            rows,
+            page,
+            key_of=lambda r: (r.id,),
+            to_node=StatementEntry.from_model,
+            has_more=has_more,
+        )
 
 
 @strawberry.input

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain
@@ -266,15 +266,20 @@ def page(session: Session, org_id: int, *, limit, after, before, forward):
     return [r[0] for r in result.rows], result.has_more
 
 
-def entries_for(session: Session, statement_ids: Sequence[int]) -> dict[int, list[StatementEntry]]:
-    out: dict[int, list[StatementEntry]] = {i: [] for i in statement_ids}
-    if not statement_ids:
-        return out
-    stmt = (
-        select(StatementEntry)
-        .where(StatementEntry.statement_id.in_(list(statement_ids)))
-        .order_by(StatementEntry.id)
+def entries_page(
+    session: Session, org_id: int, statement_id: int, *, limit, after, before, forward
+):
+    """A page of the entries written from one statement, in file order."""
+    stmt = select(StatementEntry).where(
+        StatementEntry.organization_id == org_id, StatementEntry.statement_id == statement_id
     )
-    for row in session.scalars(stmt):
-        out[row.statement_id].append(row)
-    return out
+    result = paging.fetch(
+        session,
+        stmt,
+        [paging.SortKey(StatementEntry.id)],
+        limit=limit,
+        after=after,
+        before=before,
+        forward=forward,
+    )
+    return [r[0] for r in result.rows], result.has_more
