@@ -9,7 +9,7 @@ import zipfile
 from tests.imports.test_statement_import import camt
 
 MUTATION = """mutation($file: Upload!) { bankStatementImport(input: {file: $file}) {
-  duplicate entryCount newEntries paymentsCreated warnings
+  duplicate entryCount newEntries duplicateEntries paymentsCreated returnsRecorded warnings
   statements { id format account currency openingBalance { amount } closingBalance { amount } entryCount
                creditTotal { amount } entries { nodes { amount { amount currency } counterpartyName endToEndId } } }
   userErrors { code message } } }"""
@@ -48,8 +48,10 @@ def test_upload_imports_and_reports(api):
             "endToEndId": "E1",
         }
     ]
+    assert (result["duplicateEntries"], result["returnsRecorded"]) == (0, 0)
     again = upload(api, data).json()["data"]["bankStatementImport"]
     assert again["duplicate"] is True and again["statements"][0]["id"] == statement["id"]
+    assert (again["newEntries"], again["duplicateEntries"], again["paymentsCreated"]) == (0, 1, 0)
     listed = api.ok(
         "{ bankStatements { nodes { id } } payments(filter: {unapplied: true}) { nodes { amount { amount } } } }"
     )

@@ -160,7 +160,13 @@ class BankStatementImportPayload:
     )
     entry_count: int
     new_entries: int
+    duplicate_entries: int = strawberry.field(
+        description="Entries of the file already imported (by key), so not written again."
+    )
     payments_created: int
+    returns_recorded: int = strawberry.field(
+        description="Returned direct debits and transfers recorded against what they reverse."
+    )
     warnings: list[str]
     user_errors: list[UserError]
 
@@ -251,7 +257,9 @@ class StatementMutation:
             duplicate=result.duplicate,
             entry_count=summary.get("entryCount", 0),
             new_entries=summary.get("newEntries", 0),
+            duplicate_entries=summary.get("duplicateEntries", 0),
             payments_created=summary.get("paymentsCreated", 0),
+            returns_recorded=summary.get("returnsRecorded", 0),
             warnings=summary.get("warnings", []),
             user_errors=[],
         )
@@ -263,7 +271,9 @@ def _empty(errors: list[UserError]) -> BankStatementImportPayload:
         duplicate=False,
         entry_count=0,
         new_entries=0,
+        duplicate_entries=0,
         payments_created=0,
+        returns_recorded=0,
         warnings=[],
         user_errors=errors,
     )
