@@ -224,6 +224,15 @@ def codes(body: dict) -> list[str]:
 # ---------------------------------------------------------------- scalars
 
 
+async def test_a_document_of_several_operations_must_name_the_one_to_run(api):
+    document = 'query A { echo(value: "1") } query B { echo(value: "2") }'
+    body = await gql(api, document)
+    assert body["data"] is None and codes(body) == ["OPERATION_NAME_REQUIRED"]
+    response = await api.post("/graphql", json={"query": document, "operationName": "B"})
+    assert response.json() == {"data": {"echo": "2"}}
+    assert await gql(api, '{ echo(value: "3") }') == {"data": {"echo": "3"}}
+
+
 async def test_decimal_accepted_as_string_and_keeps_its_scale(api):
     body = await gql(
         api, 'query($v: Decimal!) { echo(value: $v) a: echo(value: "-0.125") }', {"v": "1234.50"}

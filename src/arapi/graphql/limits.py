@@ -10,7 +10,8 @@ What a client sees in ``errors``:
 - syntax and validation errors, variable coercion errors: the message, with
   ``extensions.code`` (``GRAPHQL_PARSE_FAILED``, ``GRAPHQL_VALIDATION_FAILED``,
   ``QUERY_TOO_COMPLEX`` for the depth/alias/token limits,
-  ``INTROSPECTION_DISABLED``, or the scalar's own code such as ``INVALID_AMOUNT``);
+  ``INTROSPECTION_DISABLED``, ``OPERATION_NAME_REQUIRED`` when a document of
+  several operations names none, or the scalar's own code such as ``INVALID_AMOUNT``);
 - an :class:`arapi.errors.ArapiError` raised by a resolver: its message,
   ``extensions.code`` = its code and ``extensions.field`` when it has one;
 - a GraphQLError raised on purpose with ``extensions.code`` (e.g.
@@ -28,7 +29,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError, ValidationContext, ValidationRule
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import (
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    ValidationContext,
+    ValidationRule,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -54,6 +62,7 @@ INTERNAL_MESSAGE = "Internal server error"
 INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+OPERATION_NAME_REQUIRED = "OPERATION_NAME_REQUIRED"
 CACHE_SIZE = 256
 
 
@@ -207,10 +216,37 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         MaskInternalErrors,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: NodeLimit(max_nodes=settings.max_nodes),
+        OperationNameRequired,
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
     ]
+
+
+class OperationNameRequired(SchemaExtension):
+    """A document of several operations must name the one to run (GraphQL spec, GetOperation).
+
+    strawberry would run the first one, which hides a client's mistake.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # The name the client gave: strawberry's operation_name falls back to the first one.
+        if document is not None and context._provided_operation_name is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                context.result = GraphQLExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            "the document holds several operations: name the one to run "
+                            "in operationName",
+                            extensions={"code": OPERATION_NAME_REQUIRED},
+                        )
+                    ],
+                )
+        yield
 
 
 class ArapiSchema(strawberry.Schema):
