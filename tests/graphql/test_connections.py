@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event
@@ -55,6 +56,23 @@ def test_forward_pages_cover_everything_once_in_order(many):
     assert numbers == sorted(f"INV-{n:04d}" for n in range(120))
     by_due = walk(many, order={"field": "DUE_DATE", "direction": "DESC"})
     assert len(by_due) == 120 and len(set(by_due)) == 120
+
+
+def test_sorting_by_total_groups_the_currencies(many):
+    """100 USD is not less than 101 EUR: amounts compare within their currency only."""
+    expected = sorted(
+        ("USD" if n % 10 == 0 else "EUR", 100 + n, f"INV-{n:04d}") for n in range(120)
+    )
+    by_total = walk(many, order={"field": "TOTAL", "direction": "ASC"})
+    assert by_total == [number for _, _, number in expected]  # EUR first, then USD
+    descending = walk(many, order={"field": "TOTAL", "direction": "DESC"})
+    assert descending == by_total[::-1]
+    payments = many.ok(
+        "{ payments(first: 100, orderBy: {field: AMOUNT, direction: DESC}) "
+        "{ nodes { amount { amount currency } } } }"
+    )["payments"]["nodes"]
+    amounts = [(p["amount"]["currency"], Decimal(p["amount"]["amount"])) for p in payments]
+    assert amounts == sorted(amounts, reverse=True) and len(amounts) == 36
 
 
 def test_backward_pages(many):

@@ -49,7 +49,9 @@ class InvoiceOrderField(Enum):
     DUE_DATE = "DUE_DATE"
     ISSUE_DATE = "ISSUE_DATE"
     NUMBER = "NUMBER"
-    TOTAL = "TOTAL"
+    TOTAL = strawberry.enum_value(
+        "TOTAL", description="By currency, then total: amounts in two currencies do not compare."
+    )
     CREATED = "CREATED"
 
 

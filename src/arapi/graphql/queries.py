@@ -168,7 +168,9 @@ async def customer_connection(
 @strawberry.enum
 class PaymentOrderField(Enum):
     RECEIVED_ON = "RECEIVED_ON"
-    AMOUNT = "AMOUNT"
+    AMOUNT = strawberry.enum_value(
+        "AMOUNT", description="By currency, then amount: amounts in two currencies do not compare."
+    )
     CREATED = "CREATED"
 
 

@@ -88,14 +88,21 @@ SORT_COLUMNS = {
 def sort_keys(field: str, descending: bool) -> list[paging.SortKey]:
     column = SORT_COLUMNS[field]
     keys = [paging.SortKey(column, descending)]
+    if field == "TOTAL":  # amounts in different currencies do not compare: by currency first
+        keys.insert(0, paging.SortKey(Invoice.currency, descending))
     if column is not Invoice.id:
         keys.append(paging.SortKey(Invoice.id, descending))
     return keys
 
 
 def key_of(row: InvoiceRow, field: str) -> tuple:
-    value = getattr(row.invoice, SORT_COLUMNS[field].key)
-    return (value,) if field == "CREATED" else (value, row.invoice.id)
+    invoice = row.invoice
+    value = getattr(invoice, SORT_COLUMNS[field].key)
+    if field == "CREATED":
+        return (value,)
+    if field == "TOTAL":
+        return (invoice.currency, value, invoice.id)
+    return (value, invoice.id)
 
 
 def page(

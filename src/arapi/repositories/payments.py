@@ -78,6 +78,8 @@ def page(
     forward: bool,
 ) -> tuple[list[PaymentRow], bool]:
     keys = [paging.SortKey(SORT_COLUMNS[field], descending)]
+    if field == "AMOUNT":  # amounts in different currencies do not compare: by currency first
+        keys.insert(0, paging.SortKey(Payment.currency, descending))
     if field != "CREATED":
         keys.append(paging.SortKey(Payment.id, descending))
     result = paging.fetch(
@@ -93,8 +95,13 @@ def page(
 
 
 def key_of(row: PaymentRow, field: str) -> tuple:
-    value = getattr(row.payment, SORT_COLUMNS[field].key)
-    return (value,) if field == "CREATED" else (value, row.payment.id)
+    payment = row.payment
+    value = getattr(payment, SORT_COLUMNS[field].key)
+    if field == "CREATED":
+        return (value,)
+    if field == "AMOUNT":
+        return (payment.currency, value, payment.id)
+    return (value, payment.id)
 
 
 def get_rows(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, PaymentRow]:
