@@ -175,3 +175,32 @@ def test_entries_come_a_page_at_a_time_in_file_order(api):
         "{ bankStatements(first: 100) { nodes { entries(first: 500) { nodes { endToEndId } } } } }"
     )
     assert too_many["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+IMPORTS = """query($kind: ImportKind) { imports(first: 10, kind: $kind) { nodes {
+  id kind format filename size actor warnings statements { entryCount } } } }"""
+
+
+def test_imports_can_be_listed_with_their_warnings_after_the_upload(api):
+    """A UI shows past imports and what each said, long after the upload's answer."""
+    from tests.imports.test_invoice_import import BASE_CSV
+
+    statement = camt([("A1", "1.00", "CRDT", "E1", None)], "999.00")  # does not add up
+    uploaded = upload(api, statement).json()["data"]["bankStatementImport"]
+    assert refusal(api, INVOICE_REFUSED, BASE_CSV, filename="factures.csv") == []
+    nodes = api.ok(IMPORTS)["imports"]["nodes"]
+    assert [(n["kind"], n["format"], n["filename"]) for n in nodes] == [
+        ("INVOICES", "csv", "factures.csv"),
+        ("STATEMENT", "camt.053", "statement.xml"),
+    ]
+    invoices, statements = nodes
+    assert statements["warnings"] == uploaded["warnings"] and statements["warnings"]
+    assert statements["size"] == len(statement) and statements["actor"]
+    assert statements["statements"] == [{"entryCount": 1}] and invoices["statements"] == []
+    assert api.ok(IMPORTS, {"kind": "STATEMENT"})["imports"]["nodes"] == [statements]
+    node = api.ok(
+        "query($id: ID!) { node(id: $id) { ... on ImportFile { format } } }", {"id": invoices["id"]}
+    )
+    assert node == {"node": {"format": "csv"}}
+    partner = api.post(IMPORTS, key=api.key("acme", "partner"))
+    assert partner["errors"][0]["extensions"]["code"] == "FORBIDDEN"

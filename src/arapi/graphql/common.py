@@ -17,7 +17,7 @@ from arapi.auth.viewer import Viewer
 from arapi.errors import ArapiError, CommonErrorCode
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.permissions import require
-from arapi.graphql.relay import PageRequest, from_global_id
+from arapi.graphql.relay import Connection, PageRequest, build_connection, from_global_id
 from arapi.graphql.scalars import CurrencyCode, Money
 from arapi.money import from_minor
 from arapi.plugin.types import ParseError, ParseErrorCode
@@ -63,6 +63,26 @@ def pk_of(gid: strawberry.ID | str | None, type_name: str, *field: str) -> int |
         return from_global_id(gid, type_name)[1]
     except ArapiError as exc:
         raise exc.with_field(*field) from None
+
+
+async def rows_by_id(
+    info: Info,
+    pages: tuple[int | None, str | None, int | None, str | None],
+    fetch: Callable[..., tuple[list, bool]],
+    to_node: Callable[[Any], Any],
+) -> Connection:
+    """A connection over rows walked by id: ``fetch(session, limit=, after=, before=, forward=)``
+    is the repository's keyset page; ``pages`` is the field's (first, after, last, before)."""
+    page = page_request(info, *pages)
+    rows, has_more = await read(
+        info,
+        lambda s: fetch(
+            s, limit=page.size, after=page.after, before=page.before, forward=not page.backward
+        ),
+    )
+    return build_connection(
+        rows, page, key_of=lambda r: (r.id,), to_node=to_node, has_more=has_more
+    )
 
 
 async def uploaded_file(file: Any) -> tuple[bytes, str | None]:

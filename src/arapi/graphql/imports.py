@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 import strawberry
@@ -10,13 +11,17 @@ from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError
-from arapi.graphql.common import mutate, pointed_at_upload, read, uploaded_file
+from arapi.graphql.common import mutate, pointed_at_upload, read, rows_by_id, uploaded_file
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.nodes import Invoice
 from arapi.graphql.permissions import require
+from arapi.graphql.relay import Connection, Node, to_global_id
+from arapi.graphql.statements import BankStatement
 from arapi.imports import sources
 from arapi.imports.invoices import STATUSES, import_invoices
+from arapi.repositories import import_files as import_file_repo
 from arapi.repositories import invoices as invoice_repo
+from arapi.repositories import statements as statement_repo
 
 
 @strawberry.input
@@ -155,6 +160,50 @@ class InvoiceSourceSyncPayload:
     user_errors: list[UserError]
 
 
+@strawberry.enum(description="What an import brought in.")
+class ImportKind(Enum):
+    STATEMENT = "statement"
+    INVOICES = "invoices"
+    INVOICE_SYNC = "invoice_sync"
+
+
+@strawberry.type(description="One imported file (or invoice-source sync), as it was recorded.")
+class ImportFile(Node):
+    id: strawberry.ID
+    kind: ImportKind
+    format: str = strawberry.field(description="The format key, or the invoice source's name.")
+    filename: str | None = strawberry.field(description="As the client named the upload.")
+    size: int = strawberry.field(description="Bytes.")
+    actor: str = strawberry.field(description="Who imported it (an API key or the CLI).")
+    created_at: datetime
+    warnings: list[str] = strawberry.field(
+        description="What the import said about the file, as its answer did."
+    )
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row) -> ImportFile:
+        return cls(
+            id=strawberry.ID(to_global_id("ImportFile", row.id)),
+            kind=ImportKind(row.kind),
+            format=row.format,
+            filename=row.filename,
+            size=row.size,
+            actor=row.actor,
+            created_at=row.created_at,
+            warnings=list((row.summary or {}).get("warnings", [])),
+            pk=row.id,
+        )
+
+    @strawberry.field(description="The bank statements the file gave (statement imports).")
+    async def statements(self, info: Info) -> list[BankStatement]:
+        viewer = require(info, Permission.READ_ALL)
+        rows = await read(
+            info, lambda s: statement_repo.for_import(s, viewer.organization_id, self.pk)
+        )
+        return [BankStatement.from_model(row) for row in rows]
+
+
 @strawberry.type(description="A file format an installed parser plugin reads.")
 class ImportFormat:
     key: str = strawberry.field(
@@ -177,6 +226,25 @@ def _formats(info: Info, kind: str) -> list[ImportFormat]:
 
 @strawberry.type
 class ImportQuery:
+    @strawberry.field(description="Imported files and invoice-source syncs, newest first.")
+    async def imports(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        kind: ImportKind | None = None,
+    ) -> Connection[ImportFile]:
+        viewer = require(info, Permission.READ_ALL)
+        code = None if kind is None else kind.value
+        return await rows_by_id(
+            info,
+            (first, after, last, before),
+            lambda s, **page: import_file_repo.page(s, viewer.organization_id, code, **page),
+            ImportFile.from_model,
+        )
+
     @strawberry.field(description="The statement formats the installed plugins read.")
     def statement_formats(self, info: Info) -> list[ImportFormat]:
         return _formats(info, "statement")

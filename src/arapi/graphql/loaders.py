@@ -16,6 +16,7 @@ from arapi.customers.exposure import exposures as exposure_figures
 from arapi.graphql.common import today
 from arapi.repositories import allocations as allocation_repo
 from arapi.repositories import customers as customer_repo
+from arapi.repositories import import_files as import_file_repo
 from arapi.repositories import invoices as invoice_repo
 from arapi.repositories import matching as matching_repo
 from arapi.repositories import payments as payment_repo
@@ -206,6 +207,18 @@ def schedules(info: Info) -> DataLoader:
         return [nodes.get(k) for k in keys]
 
     return _loader(info, "schedules", fetch)
+
+
+def import_files(info: Info) -> DataLoader:
+    from arapi.graphql.imports import ImportFile
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        found = import_file_repo.get_many(session, viewer.organization_id, keys)
+        return [ImportFile.from_model(found[k]) if k in found else None for k in keys]
+
+    return _loader(info, "import_files", fetch)
 
 
 def statements(info: Info) -> DataLoader:

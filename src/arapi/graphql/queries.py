@@ -287,6 +287,7 @@ NODE_LOADERS = {
     "Allocation": loaders.allocations,
     "Schedule": loaders.schedules,
     "BankStatement": loaders.statements,
+    "ImportFile": loaders.import_files,
 }
 
 

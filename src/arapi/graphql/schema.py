@@ -7,7 +7,7 @@ from functools import lru_cache
 from strawberry.tools import merge_types
 
 from arapi.config import Settings
-from arapi.graphql.imports import ImportMutation, ImportQuery, SourceMutation
+from arapi.graphql.imports import ImportFile, ImportMutation, ImportQuery, SourceMutation
 from arapi.graphql.limits import build_schema
 from arapi.graphql.matching import MatchingMutation, MatchingQuery
 from arapi.graphql.mutations import Mutation as LedgerMutation
@@ -21,7 +21,16 @@ Mutation = merge_types(
     "Mutation",
     (LedgerMutation, StatementMutation, MatchingMutation, ImportMutation, SourceMutation),
 )
-NODE_TYPES = (Customer, Invoice, Payment, Allocation, Schedule, Installment, BankStatement)
+NODE_TYPES = (
+    Customer,
+    Invoice,
+    Payment,
+    Allocation,
+    Schedule,
+    Installment,
+    BankStatement,
+    ImportFile,
+)
 
 
 def schema_for(settings: Settings):

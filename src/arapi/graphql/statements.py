@@ -11,17 +11,10 @@ from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError
-from arapi.graphql.common import (
-    money,
-    mutate,
-    page_request,
-    pointed_at_upload,
-    read,
-    uploaded_file,
-)
+from arapi.graphql.common import money, mutate, pointed_at_upload, rows_by_id, uploaded_file
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.permissions import require
-from arapi.graphql.relay import Connection, Node, build_connection, to_global_id
+from arapi.graphql.relay import Connection, Node, to_global_id
 from arapi.graphql.scalars import CurrencyCode, Money
 from arapi.imports import statements as statement_import
 from arapi.repositories import statements as repo
@@ -122,25 +115,11 @@ class BankStatement(Node):
         before: str | None = None,
     ) -> Connection[StatementEntry]:
         viewer = require(info, Permission.READ_ALL)
-        page = page_request(info, first, after, last, before)
-        rows, has_more = await read(
+        return await rows_by_id(
             info,
-            lambda s: repo.entries_page(
-                s,
-                viewer.organization_id,
-                self.pk,
-                limit=page.size,
-                after=page.after,
-                before=page.before,
-                forward=not page.backward,
-            ),
-        )
-        return build_connection(
-            rows,
-            page,
-            key_of=lambda r: (r.id,),
-            to_node=StatementEntry.from_model,
-            has_more=has_more,
+            (first, after, last, before),
+            lambda s, **page: repo.entries_page(s, viewer.organization_id, self.pk, **page),
+            StatementEntry.from_model,
         )
 
 
@@ -183,24 +162,11 @@ class StatementQuery:
         before: str | None = None,
     ) -> Connection[BankStatement]:
         viewer = require(info, Permission.READ_ALL)
-        page = page_request(info, first, after, last, before)
-        rows, has_more = await read(
+        return await rows_by_id(
             info,
-            lambda s: repo.page(
-                s,
-                viewer.organization_id,
-                limit=page.size,
-                after=page.after,
-                before=page.before,
-                forward=not page.backward,
-            ),
-        )
-        return build_connection(
-            rows,
-            page,
-            key_of=lambda r: (r.id,),
-            to_node=BankStatement.from_model,
-            has_more=has_more,
+            (first, after, last, before),
+            lambda s, **page: repo.page(s, viewer.organization_id, **page),
+            BankStatement.from_model,
         )
 
 

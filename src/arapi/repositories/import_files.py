@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arapi.models import ImportFile
+from arapi.repositories import paging
 
 
 def find(session: Session, org_id: int, kind: str, sha256: str) -> ImportFile | None:
@@ -37,3 +40,28 @@ def latest(session: Session, org_id: int, kind: str, fmt: str) -> ImportFile | N
         .order_by(ImportFile.id.desc())
         .limit(1)
     )
+
+
+def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, ImportFile]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    stmt = select(ImportFile).where(ImportFile.organization_id == org_id, ImportFile.id.in_(ids))
+    return {row.id: row for row in session.scalars(stmt)}
+
+
+def page(session: Session, org_id: int, kind: str | None, *, limit, after, before, forward):
+    """The organization's imports (of one kind, or all), newest first."""
+    stmt = select(ImportFile).where(ImportFile.organization_id == org_id)
+    if kind is not None:
+        stmt = stmt.where(ImportFile.kind == kind)
+    result = paging.fetch(
+        session,
+        stmt,
+        [paging.SortKey(ImportFile.id, True)],
+        limit=limit,
+        after=after,
+        before=before,
+        forward=forward,
+    )
+    return [r[0] for r in result.rows], result.has_more
