@@ -204,3 +204,20 @@ def test_imports_can_be_listed_with_their_warnings_after_the_upload(api):
     assert node == {"node": {"format": "csv"}}
     partner = api.post(IMPORTS, key=api.key("acme", "partner"))
     assert partner["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_a_payment_links_to_the_bank_line_and_statement_it_came_from(api):
+    upload(api, camt([("A1", "50.00", "CRDT", "E1", None)], "150.00"))
+    query = """{ payments(first: 10) { nodes { endToEndId statementEntry {
+      counterpartyName amount { amount } statement { format account } } } } }"""
+    [payment] = api.ok(query)["payments"]["nodes"]
+    assert payment["statementEntry"] == {
+        "counterpartyName": "DUPONT SARL",
+        "amount": {"amount": "50.00"},
+        "statement": {"format": "camt.053", "account": "FR7630006000011234567890189"},
+    }
+    created = api.ok(
+        'mutation { paymentCreate(input: {amount: {amount: "5.00", currency: "EUR"}, '
+        'receivedOn: "2025-03-01"}) { payment { statementEntry { remittance } } userErrors { code } } }'
+    )["paymentCreate"]
+    assert created == {"payment": {"statementEntry": None}, "userErrors": []}

@@ -221,6 +221,19 @@ def import_files(info: Info) -> DataLoader:
     return _loader(info, "import_files", fetch)
 
 
+def statement_entries(info: Info) -> DataLoader:
+    """Statement entries by id; none for partner keys (statements are the organization's own)."""
+    from arapi.graphql.statements import StatementEntry
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        found = statement_repo.entries_by_id(session, viewer.organization_id, keys)
+        return [StatementEntry.from_model(found[k]) if k in found else None for k in keys]
+
+    return _loader(info, "statement_entries", fetch)
+
+
 def statements(info: Info) -> DataLoader:
     from arapi.graphql.statements import BankStatement
 

@@ -27,6 +27,7 @@ from arapi.repositories import schedules as schedule_repo
 
 if TYPE_CHECKING:
     from arapi.graphql.matching import MatchProposal
+    from arapi.graphql.statements import StatementEntry
 
 
 @strawberry.enum(description="Derived from allocations: never stored.")
@@ -356,6 +357,7 @@ class Payment(Node):
     created_at: datetime
     pk: strawberry.Private[int]
     customer_pk: strawberry.Private[int | None]
+    entry_pk: strawberry.Private[int | None] = None
 
     @classmethod
     def from_row(cls, row: payment_repo.PaymentRow) -> Payment:
@@ -373,6 +375,7 @@ class Payment(Node):
             created_at=p.created_at,
             pk=p.id,
             customer_pk=p.customer_id,
+            entry_pk=p.statement_entry_id,
         )
 
     @strawberry.field
@@ -382,6 +385,17 @@ class Payment(Node):
             if self.customer_pk is None
             else await loaders.customers(info).load(self.customer_pk)
         )
+
+    @strawberry.field(
+        description="The bank statement line the payment came from (null when entered by "
+        "hand, and for partner keys: statements are the organization's own)."
+    )
+    async def statement_entry(
+        self, info: Info
+    ) -> Annotated[StatementEntry, strawberry.lazy("arapi.graphql.statements")] | None:
+        if self.entry_pk is None:
+            return None
+        return await loaders.statement_entries(info).load(self.entry_pk)
 
     @strawberry.field(
         description="Allocations of this payment; reversed ones are included and flagged."

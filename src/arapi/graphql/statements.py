@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from arapi.auth.roles import Permission
 from arapi.errors import ArapiError
+from arapi.graphql import loaders
 from arapi.graphql.common import money, mutate, pointed_at_upload, rows_by_id, uploaded_file
 from arapi.graphql.errors import UserError, user_errors_from
 from arapi.graphql.permissions import require
@@ -40,9 +41,16 @@ class StatementEntry:
         "with one is a transfer sent out and returned, and is not a payment."
     )
 
+    statement_pk: strawberry.Private[int]
+
+    @strawberry.field(description="The statement the entry was read from.")
+    async def statement(self, info: Info) -> BankStatement | None:
+        return await loaders.statements(info).load(self.statement_pk)
+
     @classmethod
     def from_model(cls, e) -> StatementEntry:
         return cls(
+            statement_pk=e.statement_id,
             booking_date=e.booking_date,
             value_date=e.value_date,
             amount=money(e.amount_minor, e.currency),

@@ -266,6 +266,16 @@ def page(session: Session, org_id: int, *, limit, after, before, forward):
     return [r[0] for r in result.rows], result.has_more
 
 
+def entries_by_id(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, StatementEntry]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    stmt = select(StatementEntry).where(
+        StatementEntry.organization_id == org_id, StatementEntry.id.in_(ids)
+    )
+    return {row.id: row for row in session.scalars(stmt)}
+
+
 def entries_page(
     session: Session, org_id: int, statement_id: int, *, limit, after, before, forward
 ):
