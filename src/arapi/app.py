@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 import logging
 import re
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -197,6 +199,26 @@ class _CodedHTTPError(ViewHTTPException):
         self.code = code
 
 
+async def _refuse_files_sharing_a_path(request_adapter: Any) -> None:
+    """Two files mapped to one variable: strawberry keeps the last one, silently."""
+    try:
+        files_map = json.loads((await request_adapter.get_form_data()).form.get("map") or "{}")
+    except ValueError:  # unreadable body or map: strawberry's own checks answer it
+        return
+    if not isinstance(files_map, dict):
+        return
+    paths = [
+        p for ps in files_map.values() if isinstance(ps, list) for p in ps if isinstance(p, str)
+    ]
+    shared = sorted(p for p, n in Counter(paths).items() if n > 1)
+    if shared:
+        raise _CodedHTTPError(
+            400,
+            f"the multipart map sends several files to {', '.join(shared)}: one file per variable",
+            BAD_REQUEST,
+        )
+
+
 class ArapiGraphQL(GraphQL):
     """strawberry's ASGI view with arapi's context, CSRF check and JSON transport errors."""
 
@@ -280,6 +302,7 @@ class ArapiGraphQL(GraphQL):
         # strawberry walks the "map" paths into the operations as they come and
         # maps only a missing file to a 400; a map of another shape (a list, a
         # path through a number, a bad index) fails in Python instead.
+        await _refuse_files_sharing_a_path(request_adapter)
         try:
             return await super().parse_multipart(request_adapter)
         except (AttributeError, TypeError, ValueError, IndexError, RecursionError):

@@ -221,3 +221,21 @@ def test_a_payment_links_to_the_bank_line_and_statement_it_came_from(api):
         'receivedOn: "2025-03-01"}) { payment { statementEntry { remittance } } userErrors { code } } }'
     )["paymentCreate"]
     assert created == {"payment": {"statementEntry": None}, "userErrors": []}
+
+
+def test_two_files_sent_to_one_variable_are_refused(api):
+    """strawberry kept the last file silently: the user believed both were imported."""
+    statement = camt([("A1", "1.00", "CRDT", "E1", None)], "101.00")
+    response = api.client.post(
+        "/graphql",
+        data={
+            "operations": json.dumps({"query": MUTATION, "variables": {"file": None}}),
+            "map": json.dumps({"0": ["variables.file"], "1": ["variables.file"]}),
+        },
+        files={"0": ("a.xml", statement, "application/xml"), "1": ("b.ofx", b"x", "text/plain")},
+        headers={"Authorization": f"Bearer {api.keys['admin']}", "x-apollo-operation-name": "x"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "several files to variables.file" in response.json()["errors"][0]["message"]
+    assert api.ok("{ bankStatements { nodes { id } } }")["bankStatements"]["nodes"] == []
