@@ -218,6 +218,9 @@ def test_same_bytes_again_are_a_duplicate_and_write_nothing(db, viewer):
     assert [i.status for i in again.invoices] == ["existing"] * len(first.invoices)
     assert again.warnings == first.warnings
     assert again.to_json()["duplicate"] is True
+    with pytest.raises(ArapiError) as refused:  # a format nobody reads, even for known bytes
+        run(db, viewer, BASE_CSV, fmt="xlsx")
+    assert refused.value.code.value == "UNKNOWN_FORMAT"
 
 
 def test_invoice_repeated_in_another_file_is_existing(db, viewer):

@@ -211,12 +211,14 @@ def import_invoices(
     filename = clean_filename(filename)
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     refuse_bad_size(data, limit)
+    # Before the duplicate lookup, as for statements: a format nobody reads is refused
+    # even for bytes imported before.
+    parser = PluginHost.pick(plugins.invoice_parsers(), data, fmt)
     sha = hashlib.sha256(data).hexdigest()
     seen = import_files.find(session, viewer.organization_id, KIND, sha)
     if seen is not None:
         return InvoiceImportResult.from_summary(seen.summary or {}, seen.id, duplicate=True)
 
-    parser = PluginHost.pick(plugins.invoice_parsers(), data, fmt)
     # Pure: a ParseError refuses the file before anything is written.
     parsed = calls.parse_invoices(plugins, parser, data)
     refuse_nul(parsed)
