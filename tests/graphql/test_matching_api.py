@@ -44,6 +44,16 @@ def test_run_review_confirm_undo(api):
         "userErrors": [],
     }
     assert api.ok(REVIEW)["paymentsForReview"]["nodes"] == []
+    # A proposal is a node: a UI refetches it by id (here: confirmed, with its lines).
+    refetched = api.ok(
+        "query($id: ID!) { node(id: $id) { ... on MatchProposal { id status lines { invoice { number } } } } }",
+        {"id": chosen["id"]},
+    )["node"]
+    assert refetched == {
+        "id": chosen["id"],
+        "status": "CONFIRMED",
+        "lines": [{"invoice": {"number": "FA-2025-00301"}}],
+    }
     again = api.ok(
         "mutation($id: ID!) { matchProposalConfirm(input: {proposalId: $id}) { userErrors { code } } }",
         {"id": chosen["id"]},

@@ -234,6 +234,19 @@ def statement_entries(info: Info) -> DataLoader:
     return _loader(info, "statement_entries", fetch)
 
 
+def match_proposals(info: Info) -> DataLoader:
+    """Match proposals by id; none for partner keys (cash application is the organization's)."""
+    from arapi.graphql.matching import MatchProposal
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        found = matching_repo.proposals_by_id(session, viewer.organization_id, keys)
+        return [MatchProposal.from_model(*found[k]) if k in found else None for k in keys]
+
+    return _loader(info, "match_proposals", fetch)
+
+
 def statements(info: Info) -> DataLoader:
     from arapi.graphql.statements import BankStatement
 

@@ -16,7 +16,7 @@ from arapi.graphql.common import money, mutate, page_request, pk_of, read
 from arapi.graphql.errors import UserError
 from arapi.graphql.nodes import Customer, Invoice, Payment, payment_node
 from arapi.graphql.permissions import require
-from arapi.graphql.relay import Connection, PageRequest, build_connection, to_global_id
+from arapi.graphql.relay import Connection, Node, PageRequest, build_connection, to_global_id
 from arapi.graphql.scalars import Money
 from arapi.matching import service
 from arapi.repositories import matching as repo
@@ -53,7 +53,7 @@ class ProposalLine:
 @strawberry.type(
     description="One way to apply a payment, with the engine's confidence and its reasons."
 )
-class MatchProposal:
+class MatchProposal(Node):
     id: strawberry.ID
     rank: int
     confidence: Decimal = strawberry.field(description='From "0.0000" to "1.0000".')

@@ -288,6 +288,7 @@ NODE_LOADERS = {
     "Schedule": loaders.schedules,
     "BankStatement": loaders.statements,
     "ImportFile": loaders.import_files,
+    "MatchProposal": loaders.match_proposals,
 }
 
 

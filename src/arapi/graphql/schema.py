@@ -9,7 +9,7 @@ from strawberry.tools import merge_types
 from arapi.config import Settings
 from arapi.graphql.imports import ImportFile, ImportMutation, ImportQuery, SourceMutation
 from arapi.graphql.limits import build_schema
-from arapi.graphql.matching import MatchingMutation, MatchingQuery
+from arapi.graphql.matching import MatchingMutation, MatchingQuery, MatchProposal
 from arapi.graphql.mutations import Mutation as LedgerMutation
 from arapi.graphql.nodes import Allocation, Customer, Installment, Invoice, Payment, Schedule
 from arapi.graphql.queries import Query as LedgerQuery
@@ -30,6 +30,7 @@ NODE_TYPES = (
     Installment,
     BankStatement,
     ImportFile,
+    MatchProposal,
 )
 
 

@@ -99,6 +99,21 @@ def proposal(
     return session.scalar(stmt)
 
 
+def proposals_by_id(
+    session: Session, org_id: int, ids: Iterable[int]
+) -> dict[int, tuple[MatchProposal, str]]:
+    """Proposals by id, each with its payment's currency (its amounts are in it)."""
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(MatchProposal, Payment.currency)
+        .join(Payment, Payment.id == MatchProposal.payment_id)
+        .where(MatchProposal.organization_id == org_id, MatchProposal.id.in_(ids))
+    )
+    return {row.id: (row, currency) for row, currency in session.execute(stmt)}
+
+
 def proposals_for(
     session: Session, org_id: int, payment_ids: Iterable[int], statuses: tuple[str, ...]
 ) -> dict[int, list[MatchProposal]]:
