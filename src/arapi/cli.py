@@ -123,6 +123,15 @@ def org_create(name: str) -> None:
     click.echo(f"organization {created.name!r} created", err=True)
 
 
+# Options shared by the commands that work for one organization.
+_org_option = click.option(
+    "--org", "org_name", default=None, help="Organization (default: the default organization)."
+)
+_json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
+)
+
+
 @main.group(help="API keys.")
 def apikey() -> None:
     pass
@@ -164,6 +173,52 @@ def apikey_create(org_name: str, role: str, name: str, grants: tuple[str, ...]) 
     click.echo(raw)
 
 
+@apikey.command("list", help="List an organization's API keys: prefix, role, name, dates.")
+@click.option("--org", "org_name", required=True, help="Organization name.")
+@_json_option
+def apikey_list(org_name: str, as_json: bool) -> None:
+    from arapi.auth import service
+
+    try:
+        with _database(_settings()).read() as session:
+            organization = service.organization_by_name(session, org_name)
+            keys = [
+                {
+                    "prefix": key.prefix,
+                    "role": key.role,
+                    "name": key.name,
+                    "createdAt": key.created_at.isoformat(),
+                    "revokedAt": key.revoked_at.isoformat() if key.revoked_at else None,
+                }
+                for key in service.list_api_keys(session, organization)
+            ]
+    except ArapiError as exc:
+        _fail(exc, as_json)
+    if as_json:
+        click.echo(json.dumps(keys))
+        return
+    for key in keys:
+        state = f"revoked {key['revokedAt'][:16]}" if key["revokedAt"] else "active"
+        click.echo(f"{key['prefix']}  {key['role']:<10}  {state:<24}  {key['name']}")
+
+
+@apikey.command(
+    "revoke", help="Revoke an API key by the prefix `apikey list` shows; it stops working at once."
+)
+@click.argument("prefix")
+@click.option("--org", "org_name", required=True, help="Organization name.")
+def apikey_revoke(prefix: str, org_name: str) -> None:
+    from arapi.auth import service
+
+    try:
+        with _database(_settings()).write() as session:
+            organization = service.organization_by_name(session, org_name)
+            key = service.revoke_api_key(session, organization, prefix)
+    except ArapiError as exc:
+        _fail(exc)
+    click.echo(f"API key {key.prefix} ({key.name}) revoked", err=True)
+
+
 def _viewer_for(session, org_name: str | None):
     """The CLI acts as an admin of the named organization (the default one is created on first use)."""
     from arapi.auth import service
@@ -181,15 +236,6 @@ def _plugins(settings: Settings):
     from arapi.plugin import PluginHost
 
     return PluginHost.from_entry_points(settings.disabled_plugins)
-
-
-# Options shared by the commands that work for one organization.
-_org_option = click.option(
-    "--org", "org_name", default=None, help="Organization (default: the default organization)."
-)
-_json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout."
-)
 
 
 @main.group("import", help="Import bank statements and invoices from files.")

@@ -86,3 +86,41 @@ def test_demo_load_and_help(tmp_path):
         ["apikey", "create", "--help"],
     ):
         assert invoke(*command, env=env).exit_code == 0
+
+
+def test_api_keys_can_be_listed_and_revoked(tmp_path):
+    """A leaked key is revoked by its prefix, and stops working at once."""
+    from arapi.auth import service
+    from arapi.db import Database
+
+    url = f"sqlite:///{tmp_path}/cli.db"
+    env = {"ARAPI_DATABASE_URL": url}
+    assert invoke("db", "upgrade", env=env).exit_code == 0
+    assert invoke("org", "create", "ACME", env=env).exit_code == 0
+    raw = invoke(
+        "apikey", "create", "--org", "ACME", "--role", "collector", "--name", "ui", env=env
+    )
+    raw = raw.stdout.strip()
+    invoke("apikey", "create", "--org", "ACME", "--role", "admin", env=env)
+    listed = json.loads(invoke("apikey", "list", "--org", "ACME", "--json", env=env).stdout)
+    assert [(k["prefix"], k["role"], k["name"], k["revokedAt"]) for k in listed] == [
+        (raw[:12], "collector", "ui", None),
+        (listed[1]["prefix"], "admin", "admin key", None),
+    ]
+    assert raw not in json.dumps(listed)  # only prefixes, never the keys
+    database = Database(url)
+    with database.read() as s:
+        assert service.authenticate(s, raw) is not None
+    revoked = invoke("apikey", "revoke", raw[:12], "--org", "ACME", env=env)
+    assert revoked.exit_code == 0 and f"API key {raw[:12]} (ui) revoked" in revoked.output
+    with database.read() as s:
+        assert service.authenticate(s, raw) is None
+    database.dispose()
+    text = invoke("apikey", "list", "--org", "ACME", env=env).stdout.splitlines()
+    assert "revoked" in text[0] and "active" in text[1]
+    again = invoke("apikey", "revoke", raw[:12], "--org", "ACME", env=env)
+    assert (
+        again.exit_code == 1 and "INVALID_INPUT" in again.output and "was revoked" in again.output
+    )
+    unknown = invoke("apikey", "revoke", "arapi_zzzzzz", "--org", "ACME", env=env)
+    assert unknown.exit_code == 1 and "NOT_FOUND" in unknown.output

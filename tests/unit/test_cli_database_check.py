@@ -38,6 +38,8 @@ def _commands(some_file: str) -> dict[str, list[str]]:
     return {
         "org create": ["org", "create", "ACME"],
         "apikey create": ["apikey", "create", "--org", "ACME", "--role", "admin"],
+        "apikey list": ["apikey", "list", "--org", "ACME"],
+        "apikey revoke": ["apikey", "revoke", "arapi_abcdef", "--org", "ACME"],
         "import statement": ["import", "statement", some_file],
         "import invoices": ["import", "invoices", some_file],
         "sync invoices": ["sync", "invoices", "erp"],
@@ -48,7 +50,7 @@ def _commands(some_file: str) -> dict[str, list[str]]:
 
 
 _NAMES = list(_commands("x"))
-_JSON = ["import statement", "import invoices", "sync invoices", "match"]
+_JSON = ["import statement", "import invoices", "sync invoices", "match", "apikey list"]
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from arapi.auth.roles import Role
 from arapi.auth.viewer import Viewer
+from arapi.db.base import utcnow
 from arapi.errors import ArapiError, CommonErrorCode
 from arapi.models import ApiKey, Organization
 from arapi.repositories import organizations as repo
@@ -64,6 +65,38 @@ def create_api_key(session: Session, organization: Organization, role: str, name
         ),
     )
     return raw
+
+
+def list_api_keys(session: Session, organization: Organization) -> list[ApiKey]:
+    """Every key of the organization, revoked ones included (only prefixes, never the keys)."""
+    return repo.api_keys(session, organization.id)
+
+
+def revoke_api_key(session: Session, organization: Organization, prefix: str) -> ApiKey:
+    """Revoke the key whose prefix (as ``apikey list`` shows it) is given: it stops working at once."""
+    keys = repo.api_keys(session, organization.id, prefix.strip())
+    if not keys:
+        raise ArapiError(
+            CommonErrorCode.NOT_FOUND,
+            f"no API key with prefix {prefix!r} in organization {organization.name!r}",
+            ["prefix"],
+        )
+    if len(keys) > 1:  # six random characters: possible, if very unlikely
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT,
+            f"{len(keys)} API keys share the prefix {prefix!r}; none was revoked",
+            ["prefix"],
+        )
+    key = keys[0]
+    if key.revoked_at is not None:
+        raise ArapiError(
+            CommonErrorCode.INVALID_INPUT,
+            f"API key {key.prefix} was revoked on {key.revoked_at:%Y-%m-%d %H:%M} UTC",
+            ["prefix"],
+        )
+    key.revoked_at = utcnow()
+    session.flush()
+    return key
 
 
 def grant_customer(session: Session, raw_key: str, customer_id: int) -> None:

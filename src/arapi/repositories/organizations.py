@@ -52,3 +52,11 @@ def granted_customer_ids(session: Session, api_key_id: int) -> frozenset[int]:
 def grant(session: Session, api_key_id: int, customer_id: int) -> None:
     session.add(ApiKeyGrant(api_key_id=api_key_id, customer_id=customer_id))
     session.flush()
+
+
+def api_keys(session: Session, org_id: int, prefix: str | None = None) -> list[ApiKey]:
+    """The organization's keys (with this prefix), revoked ones included, oldest first."""
+    stmt = select(ApiKey).where(ApiKey.organization_id == org_id)
+    if prefix is not None:
+        stmt = stmt.where(ApiKey.prefix == prefix)
+    return list(session.scalars(stmt.order_by(ApiKey.id)))
