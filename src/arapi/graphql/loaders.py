@@ -209,54 +209,48 @@ def schedules(info: Info) -> DataLoader:
     return _loader(info, "schedules", fetch)
 
 
+def _organization_own(info: Info, key: str, get_many, to_node) -> DataLoader:
+    """Objects by id that only the organization's own keys see (null for partner keys):
+    ``get_many(session, org_id, ids) -> {id: row}``, each row shown by ``to_node``."""
+
+    def fetch(session, viewer, keys):
+        if viewer.read_only:
+            return [None] * len(keys)
+        found = get_many(session, viewer.organization_id, keys)
+        return [to_node(found[k]) if k in found else None for k in keys]
+
+    return _loader(info, key, fetch)
+
+
 def import_files(info: Info) -> DataLoader:
     from arapi.graphql.imports import ImportFile
 
-    def fetch(session, viewer, keys):
-        if viewer.read_only:
-            return [None] * len(keys)
-        found = import_file_repo.get_many(session, viewer.organization_id, keys)
-        return [ImportFile.from_model(found[k]) if k in found else None for k in keys]
-
-    return _loader(info, "import_files", fetch)
+    return _organization_own(info, "import_files", import_file_repo.get_many, ImportFile.from_model)
 
 
 def statement_entries(info: Info) -> DataLoader:
-    """Statement entries by id; none for partner keys (statements are the organization's own)."""
     from arapi.graphql.statements import StatementEntry
 
-    def fetch(session, viewer, keys):
-        if viewer.read_only:
-            return [None] * len(keys)
-        found = statement_repo.entries_by_id(session, viewer.organization_id, keys)
-        return [StatementEntry.from_model(found[k]) if k in found else None for k in keys]
-
-    return _loader(info, "statement_entries", fetch)
+    return _organization_own(
+        info, "statement_entries", statement_repo.entries_by_id, StatementEntry.from_model
+    )
 
 
 def match_proposals(info: Info) -> DataLoader:
-    """Match proposals by id; none for partner keys (cash application is the organization's)."""
     from arapi.graphql.matching import MatchProposal
 
-    def fetch(session, viewer, keys):
-        if viewer.read_only:
-            return [None] * len(keys)
-        found = matching_repo.proposals_by_id(session, viewer.organization_id, keys)
-        return [MatchProposal.from_model(*found[k]) if k in found else None for k in keys]
-
-    return _loader(info, "match_proposals", fetch)
+    return _organization_own(
+        info,
+        "match_proposals",
+        matching_repo.proposals_by_id,
+        lambda pair: MatchProposal.from_model(*pair),  # (proposal, its payment's currency)
+    )
 
 
 def statements(info: Info) -> DataLoader:
     from arapi.graphql.statements import BankStatement
 
-    def fetch(session, viewer, keys):
-        if viewer.read_only:
-            return [None] * len(keys)
-        found = statement_repo.get_many(session, viewer.organization_id, keys)
-        return [BankStatement.from_model(found[k]) if k in found else None for k in keys]
-
-    return _loader(info, "statements", fetch)
+    return _organization_own(info, "statements", statement_repo.get_many, BankStatement.from_model)
 
 
 def proposals(info: Info, statuses: tuple[str, ...]) -> DataLoader:

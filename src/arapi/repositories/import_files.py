@@ -55,13 +55,13 @@ def page(session: Session, org_id: int, kind: str | None, *, limit, after, befor
     stmt = select(ImportFile).where(ImportFile.organization_id == org_id)
     if kind is not None:
         stmt = stmt.where(ImportFile.kind == kind)
-    result = paging.fetch(
+    return paging.by_id(
         session,
         stmt,
-        [paging.SortKey(ImportFile.id, True)],
+        ImportFile.id,
+        descending=True,
         limit=limit,
         after=after,
         before=before,
         forward=forward,
     )
-    return [r[0] for r in result.rows], result.has_more

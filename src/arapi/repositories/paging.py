@@ -100,3 +100,27 @@ def fetch(
     if not forward:
         rows.reverse()
     return KeysetPage(rows, has_more)
+
+
+def by_id(
+    session: Session,
+    stmt: Select,
+    id_column: ColumnElement[Any],
+    *,
+    descending: bool = False,
+    limit: int,
+    after: Sequence[Any] | None = None,
+    before: Sequence[Any] | None = None,
+    forward: bool = True,
+) -> tuple[list[Any], bool]:
+    """A page of the one model ``stmt`` selects, walked by its id: (objects, has more)."""
+    page = fetch(
+        session,
+        stmt,
+        [SortKey(id_column, descending)],
+        limit=limit,
+        after=after,
+        before=before,
+        forward=forward,
+    )
+    return [row[0] for row in page.rows], page.has_more

@@ -54,16 +54,9 @@ def page(session: Session, org_id: int, f: ScheduleFilter, *, limit, after, befo
         stmt = stmt.where(PaymentSchedule.customer_id.in_(list(f.customer_ids) or [-1]))
     if f.active_only:
         stmt = stmt.where(PaymentSchedule.cancelled_at.is_(None))
-    result = paging.fetch(
-        session,
-        stmt,
-        [paging.SortKey(PaymentSchedule.id)],
-        limit=limit,
-        after=after,
-        before=before,
-        forward=forward,
+    return paging.by_id(
+        session, stmt, PaymentSchedule.id, limit=limit, after=after, before=before, forward=forward
     )
-    return [r[0] for r in result.rows], result.has_more
 
 
 def installments_for(session: Session, schedule_ids: Iterable[int]) -> dict[int, list[Installment]]:

@@ -254,16 +254,16 @@ def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, Ban
 
 def page(session: Session, org_id: int, *, limit, after, before, forward):
     stmt = select(BankStatement).where(BankStatement.organization_id == org_id)
-    result = paging.fetch(
+    return paging.by_id(
         session,
         stmt,
-        [paging.SortKey(BankStatement.id, True)],
+        BankStatement.id,
+        descending=True,
         limit=limit,
         after=after,
         before=before,
         forward=forward,
     )
-    return [r[0] for r in result.rows], result.has_more
 
 
 def entries_by_id(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, StatementEntry]:
@@ -283,13 +283,6 @@ def entries_page(
     stmt = select(StatementEntry).where(
         StatementEntry.organization_id == org_id, StatementEntry.statement_id == statement_id
     )
-    result = paging.fetch(
-        session,
-        stmt,
-        [paging.SortKey(StatementEntry.id)],
-        limit=limit,
-        after=after,
-        before=before,
-        forward=forward,
+    return paging.by_id(
+        session, stmt, StatementEntry.id, limit=limit, after=after, before=before, forward=forward
     )
-    return [r[0] for r in result.rows], result.has_more
