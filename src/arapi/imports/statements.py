@@ -34,6 +34,7 @@ from arapi.models.statement import CONTENT_KEY_PREFIX
 from arapi.money import bounded, exponent, from_minor, normalize_currency, refuse_huge
 from arapi.plugin import PluginHost, calls
 from arapi.plugin.types import (
+    KEY_MAX_LENGTH,
     ParseError,
     ParseErrorCode,
     Statement,
@@ -68,6 +69,7 @@ class StatementImportResult:
     summary: dict
     import_id: int | None = None
     statement_ids: list[int] = field(default_factory=list)
+    file_seen: bool = False  # these very bytes were imported before: nothing at all was written
 
     def to_json(self) -> dict:
         return {**self.summary, "duplicate": self.duplicate}
@@ -112,6 +114,8 @@ def parse_upload(
                 balance_warnings(statement)
                 + currency_warnings(statement)
                 + precision_warnings(statement)
+                + account_warnings(statement)
+                + undated_credit_warnings(statement)
             )
             warnings += [prefix + w for w in found]
         warnings += [prefix + w for w in continuity_warnings(parsed.statements)]
@@ -162,6 +166,33 @@ def balance_warnings(statement: Statement) -> list[str]:
     return [
         f"statement {_label(statement)}: opening {statement.opening_balance} + movements {movements} = {expected} "
         f"!= closing {statement.closing_balance}"
+    ]
+
+
+def account_warnings(statement: Statement) -> list[str]:
+    """A statement naming no account: its lines are de-duplicated within its own file only (see ``_account_key``)."""
+    if statement.account is not None or not statement.lines:
+        return []
+    return [
+        f"statement {_label(statement)} names no account: its lines are recognized as "
+        "already imported only when the same file comes again, not from another file"
+    ]
+
+
+def undated_credit_warnings(statement: Statement) -> list[str]:
+    """Payments need a date: a credit with neither booking nor value date takes the statement's."""
+    undated = sum(
+        1
+        for line in statement.lines
+        if line.booking_date is None and line.value_date is None and _may_be_paid(line)
+    )
+    if not undated:
+        return []
+    fallback = statement.closing_date or statement.opening_date
+    dated = f"its closing date {fallback}" if fallback else "the day of the import"
+    return [
+        f"statement {_label(statement)}: {undated} credit line(s) carry neither a booking nor a "
+        f"value date; their payments are dated {dated}"
     ]
 
 
@@ -424,12 +455,12 @@ def record(
     import_file = claimed.import_file
     # Another import into the same accounts waits here until it can see this one's
     # lines, so overlapping statements sent at once are de-duplicated, not refused.
-    repo.lock_accounts(session, org, [_account_key(st) for st in upload.statements])
+    repo.lock_accounts(session, org, [_account_key(st, upload.sha256) for st in upload.statements])
     totals = Counter()
     statement_ids = []
     for statement, info in zip(upload.statements, summary["statements"], strict=True):
         written = _record_statement(
-            session, viewer, import_file.id, statement, progress or (lambda n: None)
+            session, viewer, import_file.id, statement, upload.sha256, progress or (lambda n: None)
         )
         info["id"] = written.pop("id")
         statement_ids.append(info["id"])
@@ -472,15 +503,20 @@ def _seen_result(session: Session, viewer: Viewer, seen: ImportFile) -> Statemen
         {**info, "newEntries": 0, "duplicateEntries": info.get("entryCount", 0)}
         for info in summary.get("statements", [])
     ]
-    return StatementImportResult(True, summary, seen.id, statement_ids)
+    return StatementImportResult(True, summary, seen.id, statement_ids, file_seen=True)
 
 
 _NOTHING_WRITTEN = {"newEntries": 0, "paymentsCreated": 0, "returnsRecorded": 0}
 
 
-def _account_key(st: Statement) -> str:
-    """The account a statement's lines are de-duplicated in."""
-    return (st.account or f"{st.format}:unknown")[:70]
+def _account_key(st: Statement, sha256: str) -> str:
+    """The account a statement's lines are de-duplicated in.
+
+    A statement naming no account cannot be told apart from another account's:
+    its lines are de-duplicated within its own file only, so a second account's
+    lines are never dropped as the first one's (``account_warnings`` says so).
+    """
+    return (st.account or f"{st.format[:KEY_MAX_LENGTH]}:file:{sha256[:32]}")[:70]
 
 
 def _record_statement(
@@ -488,11 +524,12 @@ def _record_statement(
     viewer: Viewer,
     import_file_id: int,
     st: Statement,
+    sha256: str,
     progress: Callable[[int], None],
 ) -> dict:
     org = viewer.organization_id
     currency = _currency(st) if st.currency or st.lines else None
-    account_key = _account_key(st)
+    account_key = _account_key(st, sha256)
     currencies = [_currency(st, line) for line in st.lines]
     minors = [
         (_minor(line.amount, cur), cur) for line, cur in zip(st.lines, currencies, strict=True)
@@ -543,7 +580,9 @@ def _record_statement(
     repo.insert_rows(session, StatementEntry, _reporting(entries, progress))
     # The file's "statement.imported" event records these payments: each one links to
     # its statement entry (and so to the import), which keeps bulk imports fast.
-    payments_made = repo.insert_rows(session, Payment, _payments_for(org, fresh, entry_ids, now))
+    payments_made = repo.insert_rows(
+        session, Payment, _payments_for(org, st, fresh, entry_ids, now)
+    )
     returns = _returns_for(session, org, fresh, entry_ids, now)
     returns_made = repo.insert_rows(session, PaymentReturn, returns)
     return {
@@ -658,24 +697,30 @@ def _detail_json(detail: TransactionDetail) -> dict:
     return out
 
 
-def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> Iterator[dict]:
-    """Booked credits become unapplied payments; a batch credit whose details add up gives one per detail.
+def _may_be_paid(line: StatementLine) -> bool:
+    """A booked credit that is neither a reversal nor a returned transfer of ours.
 
     A credit carrying a return reason is a transfer sent out and returned, not
     a customer's payment (see ``UNSPECIFIED_RETURN_REASON``).
     """
+    return (
+        line.amount > 0
+        and not line.reversal
+        and not line.return_reason
+        and (line.status or "BOOK") not in UNBOOKED
+    )
+
+
+def _payments_for(
+    org: int, st: Statement, fresh, entry_ids: list[int], now: datetime
+) -> Iterator[dict]:
+    """Booked credits become unapplied payments; a batch credit whose details split it gives one per detail."""
+    undated = st.closing_date or st.opening_date or now.date()
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
-        if minor <= 0 or line.reversal or line.return_reason or (line.status or "BOOK") in UNBOOKED:
+        if minor <= 0 or not _may_be_paid(line):
             continue
-        parts = [(line, minor)]
-        amounts = [d.amount for d in line.details]
-        if (
-            len(line.details) > 1
-            and all(a is not None for a in amounts)
-            and sum(amounts) == line.amount
-        ):
-            parts = [(d, _minor(d.amount, cur)) for d in line.details]
-        for part, part_minor in parts:
+        received_on = line.booking_date or line.value_date or undated
+        for part, part_minor in _payment_parts(line, minor, cur):
             if part.return_reason:
                 continue
             reference = " ".join(x for x in (part.creditor_reference, part.remittance) if x) or None
@@ -684,7 +729,7 @@ def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> Itera
                 "customer_id": None,
                 "amount_minor": part_minor,
                 "currency": cur,
-                "received_on": line.booking_date or line.value_date,
+                "received_on": received_on,
                 "payer_name": _clip(part.counterparty_name, 300),
                 "payer_iban": _payer_iban(part.counterparty_iban),
                 "reference": reference,
@@ -693,6 +738,26 @@ def _payments_for(org: int, fresh, entry_ids: list[int], now: datetime) -> Itera
                 "statement_entry_id": entry_id,
                 "created_at": now,
             }
+
+
+def _payment_parts(line: StatementLine, minor: int, currency: str) -> list[tuple]:
+    """(detail, minor units) per payment of a batch credit, else the whole line as one.
+
+    The details split the credit only when each is a positive amount of the
+    line's currency and together, in minor units, they make exactly the line:
+    a zero, negative or sub-cent detail, or one in another currency, would give
+    a payment nobody sent.
+    """
+    details = line.details
+    if len(details) < 2 or any(
+        d.amount is None or (d.currency is not None and d.currency.upper() != currency)
+        for d in details
+    ):
+        return [(line, minor)]
+    parts = [(d, _minor(d.amount, currency)) for d in details]
+    if any(part_minor <= 0 for _, part_minor in parts) or sum(m for _, m in parts) != minor:
+        return [(line, minor)]
+    return parts
 
 
 @lru_cache(maxsize=4096)

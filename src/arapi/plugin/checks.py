@@ -25,12 +25,21 @@ from operator import attrgetter
 from types import NoneType, UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from arapi.plugin.types import InvoiceBatch, InvoiceFile, StatementFile
+from arapi.plugin.types import KEY_MAX_LENGTH, InvoiceBatch, InvoiceFile, StatementFile
 
 
 def statement_file_problem(result: Any) -> str | None:
     """What is wrong with a statement parser's result (None when it is a proper StatementFile)."""
-    return _result_problem(result, StatementFile)
+    problem = _result_problem(result, StatementFile)
+    if problem is not None:
+        return problem
+    for index, statement in enumerate(result.statements):
+        if not 0 < len(statement.format) <= KEY_MAX_LENGTH:
+            return (
+                f"statements[{index}].format must be a format key of 1 to {KEY_MAX_LENGTH} "
+                f"characters, not {statement.format[:40]!r}"
+            )
+    return None
 
 
 def invoice_file_problem(result: Any) -> str | None:
