@@ -12,11 +12,11 @@ from arapi.config import Settings
 from arapi.errors import ArapiError
 
 
-def _settings() -> Settings:
+def _settings(as_json: bool = False) -> Settings:
     try:
         return Settings.from_env()
     except ArapiError as exc:  # a malformed ARAPI_* variable (e.g. ARAPI_CORS_ORIGINS)
-        _fail(exc)
+        _fail(exc, as_json)
         raise  # unreachable: _fail exits
 
 
@@ -290,11 +290,12 @@ def import_statement(path: str, org_name: str | None, fmt: str | None, as_json: 
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         return
     summary = result.to_json()
-    state = (
-        "already imported: nothing written"
-        if result.duplicate
-        else f"{summary.get('newEntries', 0)} new entries"
-    )
+    if result.file_seen:
+        state = "file already imported: nothing written"
+    elif result.duplicate:  # the statement is recorded (its balances), its lines were all known
+        state = "every entry was imported before: no new entries"
+    else:
+        state = f"{summary.get('newEntries', 0)} new entries"
     click.echo(
         f"{summary['entryCount']} entries ({state}), credits {summary['creditTotal']}, debits {summary['debitTotal']}"
     )
@@ -502,33 +503,70 @@ def schema_export() -> None:
     click.echo(export_sdl(), nl=False)
 
 
+# What `arapi plugins` lists for each kind of provider (--json gives the key).
+_PROVIDED = {
+    "statementFormat": "statement format",
+    "invoiceFormat": "invoices format",
+    "invoiceSource": "invoice source",
+}
+
+
 @main.command(help="List the loaded plugins and what they provide.")
-def plugins() -> None:
+@_json_option
+def plugins(as_json: bool) -> None:
     from arapi.plugin import PluginHost
 
-    settings = _settings()
+    settings = _settings(as_json)
     try:
         host = PluginHost.from_entry_points(settings.disabled_plugins, check=False)
     except ArapiError as exc:
-        _fail(exc)
-    for plugin in host.loaded:  # listed first: they help find the one a clash names
-        click.echo(f"{plugin.name}\t{plugin.distribution or '-'}\t{plugin.version or '-'}")
+        _fail(exc, as_json)
+    if not as_json:
+        for plugin in host.loaded:  # listed first: they help find the one a clash names
+            click.echo(f"{plugin.name}\t{plugin.distribution or '-'}\t{plugin.version or '-'}")
     try:
         host.check()
-        statement = host.statement_parsers()
-        invoice = host.invoice_parsers()
-        sources = host.invoice_sources()
+        provides = [
+            {
+                "kind": kind,
+                "key": key,
+                "label": provider.label,
+                "plugin": host.provider_owner(owner, key),
+            }
+            for kind, owner, table in (
+                ("statementFormat", "statement", host.statement_parsers()),
+                ("invoiceFormat", "invoices", host.invoice_parsers()),
+                ("invoiceSource", "source", host.invoice_sources()),
+            )
+            for key, provider in sorted(table.items())
+        ]
     except ArapiError as exc:
-        _fail(exc)
-    for kind, table in (("statement", statement), ("invoices", invoice)):
-        for key, parser in sorted(table.items()):
-            click.echo(f"  {kind} format {key}: {parser.label} [{host.provider_owner(kind, key)}]")
-    for name, source in sorted(sources.items()):
-        click.echo(
-            f"  invoice source {name}: {source.label} [{host.provider_owner('source', name)}]"
-        )
+        _fail(exc, as_json)
+    installed = PluginHost.installed_names()
+    unknown = [name for name in settings.disabled_plugins if name not in installed]
+    if as_json:
+        loaded = [
+            {"name": p.name, "distribution": p.distribution, "version": p.version}
+            for p in host.loaded
+        ]
+        listing = {
+            "plugins": loaded,
+            "provides": provides,
+            "disabled": list(settings.disabled_plugins),
+            "unknownDisabled": unknown,
+        }
+        click.echo(json.dumps(listing, ensure_ascii=False))
+        return
+    for item in provides:
+        click.echo(f"  {_PROVIDED[item['kind']]} {item['key']}: {item['label']} [{item['plugin']}]")
     if settings.disabled_plugins:
         click.echo(f"disabled: {', '.join(settings.disabled_plugins)}")
+    if unknown:  # a misspelt name would otherwise look like it worked
+        click.echo(
+            f"warning: no installed plugin is named {', '.join(map(repr, unknown))} "
+            f"(installed: {', '.join(sorted(installed))})",
+            err=True,
+        )
 
 
 if __name__ == "__main__":

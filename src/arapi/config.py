@@ -26,9 +26,19 @@ def _flag(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _invalid(name: str, raw: str, expected: str) -> ArapiError:
+    return ArapiError(CommonErrorCode.INVALID_INPUT, f"{name} must be {expected}, not {raw!r}")
+
+
 def _int(name: str, default: int) -> int:
+    """A limit: a whole number above 0."""
     raw = os.environ.get(name)
-    return int(raw) if raw else default
+    if not raw:
+        return default
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise _invalid(name, raw, "a whole number above 0")
+    return int(text)
 
 
 def _bindings(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -42,10 +52,30 @@ def _bindings(name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _positive(name: str, default: float) -> float:
+    """A number of seconds above 0."""
     raw = os.environ.get(name)
-    value = float(raw) if raw else default
-    if not value > 0:
-        raise ValueError(f"{name} must be a number of seconds above 0, not {raw!r}")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise _invalid(name, raw, "a number of seconds above 0") from None
+    if not 0 < value < float("inf"):
+        raise _invalid(name, raw, "a number of seconds above 0")
+    return value
+
+
+def _confidence(name: str, default: Decimal) -> Decimal:
+    """A confidence threshold: a decimal number above 0, at most 1."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = Decimal(raw.strip())
+    except ArithmeticError:
+        raise _invalid(name, raw, "a decimal number above 0 and at most 1") from None
+    if not (value.is_finite() and 0 < value <= 1):
+        raise _invalid(name, raw, "a decimal number above 0 and at most 1")
     return value
 
 
@@ -145,8 +175,8 @@ class Settings:
             disabled_plugins=_list("ARAPI_DISABLED_PLUGINS"),
             invoice_sources=_bindings("ARAPI_INVOICE_SOURCES"),
             source_fetch_timeout=_positive("ARAPI_SOURCE_FETCH_TIMEOUT", cls.source_fetch_timeout),
-            auto_apply_confidence=Decimal(
-                os.environ.get("ARAPI_AUTO_APPLY_CONFIDENCE", str(cls.auto_apply_confidence))
+            auto_apply_confidence=_confidence(
+                "ARAPI_AUTO_APPLY_CONFIDENCE", cls.auto_apply_confidence
             ),
             default_org=os.environ.get("ARAPI_DEFAULT_ORG", cls.default_org),
             cors_origins=_list(CORS_ORIGINS_VARIABLE),

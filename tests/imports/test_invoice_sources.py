@@ -281,5 +281,5 @@ def test_settings_merge_repeated_sources_and_refuse_a_zero_timeout(monkeypatch):
     assert sources.enabled_for(settings, "sage", "anyone")
     assert not sources.enabled_for(settings, "odoo", "gamma")
     monkeypatch.setenv("ARAPI_SOURCE_FETCH_TIMEOUT", "0")
-    with pytest.raises(ValueError, match="ARAPI_SOURCE_FETCH_TIMEOUT"):
+    with pytest.raises(ArapiError, match="ARAPI_SOURCE_FETCH_TIMEOUT must be a number of seconds"):
         Settings.from_env()

@@ -168,7 +168,7 @@ def test_arapi_plugins_fails_fast(monkeypatch, tmp_path):
     monkeypatch.delenv("ARAPI_DISABLED_PLUGINS", raising=False)
     listing = CliRunner().invoke(main, ["plugins"])
     assert listing.exit_code == 1
-    assert listing.stderr.startswith("error [DUPLICATE_FORMAT]: format 'ofx'")
+    assert listing.stderr.startswith("error [DUPLICATE_FORMAT]: statement format 'ofx'")
     # The plugins are listed first, with their distributions, to find the one at fault.
     names = [line.split("\t")[0] for line in listing.stdout.splitlines()]
     assert {"my-ofx", "ofx"} <= set(names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -93,3 +94,29 @@ def test_an_empty_setting_disables_nothing(monkeypatch, disabled):
     plugins, _, other = parse_listing(result.stdout)
     assert set(first_party()) <= set(plugins)
     assert other == []
+
+
+def test_a_disabled_name_no_plugin_has_is_warned_about(monkeypatch):
+    """A misspelt name would otherwise look as if it had turned a plugin off."""
+    result = run_plugins(monkeypatch, "ofx, mt-940")
+    assert result.exit_code == 0, result.output
+    plugins, _, _ = parse_listing(result.stdout)
+    assert "mt940" in plugins and "ofx" not in plugins
+    assert result.stderr.startswith("warning: no installed plugin is named 'mt-940' (installed: ")
+
+
+def test_json_lists_plugins_and_what_they_provide(monkeypatch):
+    monkeypatch.delenv("ARAPI_DISABLED_PLUGINS", raising=False)
+    result = CliRunner().invoke(
+        main, ["plugins", "--json"], env={"ARAPI_DISABLED_PLUGINS": "mt940,nope"}
+    )
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    versions = {p["name"]: (p["distribution"], p["version"]) for p in listing["plugins"]}
+    expected = {name: info for name, info in first_party().items() if name != "mt940"}
+    assert expected.items() <= versions.items() and "mt940" not in versions
+    provides = {(p["kind"], p["key"]): p["plugin"] for p in listing["provides"]}
+    assert provides[("statementFormat", "camt.053")] == "camt"
+    assert provides[("invoiceFormat", "fec")] == "fec"
+    assert ("statementFormat", "mt940") not in provides
+    assert (listing["disabled"], listing["unknownDisabled"]) == (["mt940", "nope"], ["nope"])

@@ -500,3 +500,37 @@ def test_first_party_sniffers_agree_on_their_own_kind_of_file():
     assert PluginHost.pick(parsers, mt940, None).format == "mt940"
     error = _pick_error(parsers, b"date;amount\n2024-01-01;1\n")
     assert error.code is ParseErrorCode.UNKNOWN_FORMAT
+
+
+def test_a_module_that_exits_on_import_fails_naming_the_plugin(monkeypatch, tmp_path):
+    """sys.exit() is not an Exception: uncaught, it ended `arapi plugins` naming nobody."""
+    (tmp_path / "arapi_exiting_plugin_4f2a.py").write_text(
+        "import sys\nsys.exit('config file missing')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _with_entry_points(monkeypatch, _entry_point("exiting", "arapi_exiting_plugin_4f2a"))
+    error = load_error(PluginHost.from_entry_points)
+    assert error.code is PluginErrorCode.PLUGIN_LOAD_FAILED
+    assert "plugin 'exiting'" in error.message
+    assert "SystemExit: config file missing" in error.message
+
+
+def test_a_provider_missing_members_is_told_which():
+    class Half:
+        format = "half"
+
+        def sniff(self, head: bytes) -> bool:
+            return False
+
+    error = load_error(host_with(half=statement_plugin(Half())).statement_parsers)
+    assert error.code is PluginErrorCode.BAD_PROVIDER
+    assert "which is not a StatementParser: it has no label, parse" in error.message
+
+
+def test_a_clash_says_which_kind_of_key_it_is():
+    host = host_with(
+        first=statement_plugin(FakeParser("ofx")), second=statement_plugin(FakeParser("ofx"))
+    )
+    assert load_error(host.statement_parsers).message.startswith(
+        "statement format 'ofx' is provided by both plugin 'first' and plugin 'second'"
+    )

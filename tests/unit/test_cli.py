@@ -124,3 +124,21 @@ def test_api_keys_can_be_listed_and_revoked(tmp_path):
     )
     unknown = invoke("apikey", "revoke", "arapi_zzzzzz", "--org", "ACME", env=env)
     assert unknown.exit_code == 1 and "NOT_FOUND" in unknown.output
+
+
+def test_the_import_summary_tells_a_known_file_from_known_lines(tmp_path):
+    """Only the same bytes write nothing; a new file of known lines still records its statement."""
+    from tests.imports.test_statement_import import camt
+
+    env = {"ARAPI_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    assert invoke("db", "upgrade", env=env).exit_code == 0
+    first, second = tmp_path / "monday.xml", tmp_path / "monday-again.xml"
+    first.write_bytes(camt([("A1", "100.00", "CRDT", "E1", None)], "200.00"))
+    second.write_bytes(first.read_bytes() + b"\n")  # other bytes, the same line
+    lines = [invoke("import", "statement", str(path), env=env) for path in (first, second, first)]
+    assert [result.exit_code for result in lines] == [0, 0, 0]
+    assert [result.stdout.split(",")[0] for result in lines] == [
+        "1 entries (1 new entries)",
+        "1 entries (every entry was imported before: no new entries)",
+        "1 entries (file already imported: nothing written)",
+    ]

@@ -40,6 +40,8 @@ HOOK_NAMES = frozenset(
 )
 _DISABLE_HINT = "(set ARAPI_DISABLED_PLUGINS={name} to skip it)"
 _DUPLICATE_HINT = "(disable one with ARAPI_DISABLED_PLUGINS)"
+# What a clashing key names, in the DUPLICATE_FORMAT message.
+_KINDS = {StatementParser: "statement", InvoiceParser: "invoice", InvoiceSource: "invoice source"}
 
 
 #: How much of a file the host hands to each parser's sniff().
@@ -90,6 +92,11 @@ class PluginHost:
 
     # ------------------------------------------------------------ loading
 
+    @staticmethod
+    def installed_names() -> set[str]:
+        """The names of the installed plugins (entry points of the ``arapi`` group), disabled ones too."""
+        return {ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
     @classmethod
     def from_entry_points(cls, disabled: Iterable[str] = (), *, check: bool = True) -> PluginHost:
         """Load every plugin of the ``arapi`` entry-point group, in name order.
@@ -112,7 +119,8 @@ class PluginHost:
                 continue
             try:
                 module = ep.load()
-            except Exception as exc:  # a broken plugin must say who it is
+            # SystemExit too: a plugin calling sys.exit() on import must still be named
+            except (Exception, SystemExit) as exc:  # a broken plugin must say who it is
                 raise plugin_error(
                     PluginErrorCode.PLUGIN_LOAD_FAILED,
                     ep.name,
@@ -196,7 +204,7 @@ class PluginHost:
         for impl in hook.get_hookimpls():
             try:
                 providers = impl.function()
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 raise plugin_error(
                     PluginErrorCode.PLUGIN_LOAD_FAILED,
                     impl.plugin_name,
@@ -222,7 +230,8 @@ class PluginHost:
                         PluginErrorCode.BAD_PROVIDER,
                         impl.plugin_name,
                         f"returned {provider!r} from {hook_name}, "
-                        f"which is not {with_article(protocol.__name__)}",
+                        f"which is not {with_article(protocol.__name__)}"
+                        f"{_missing_members(provider, protocol)}",
                     )
                 out.append((impl.plugin_name, provider))
         return out
@@ -245,7 +254,8 @@ class PluginHost:
             if key in table:  # two plugins at fault: either may be the one to skip
                 raise PluginError(
                     PluginErrorCode.DUPLICATE_FORMAT,
-                    f"{attribute} {key!r} is provided by both plugin {table[key][0]!r} and plugin "
+                    f"{_KINDS[protocol]} {attribute} {key!r} is provided by both plugin "
+                    f"{table[key][0]!r} and plugin "
                     f"{plugin_name!r} {_DUPLICATE_HINT}",
                 )
             table[key] = (plugin_name, provider)
@@ -318,3 +328,14 @@ class PluginHost:
                 f"the file looks like several formats ({', '.join(sorted(hits))}); give the format explicitly",
             )
         return parsers[hits[0]]
+
+
+def _missing_members(provider: Any, protocol: type) -> str:
+    """ ": it has no parse, sniff" -- what the provider lacks of its protocol, for the message."""
+    members = set(getattr(protocol, "__annotations__", {})) | {
+        name for name, value in vars(protocol).items() if callable(value)
+    }
+    missing = sorted(
+        name for name in members if not name.startswith("_") and not hasattr(provider, name)
+    )
+    return f": it has no {', '.join(missing)}" if missing else ""
