@@ -142,7 +142,7 @@ class BodyLimitMiddleware:
         request_id = _request_id_of(scope)
         declared = _header(scope, "content-length")
         if declared is not None:
-            if not declared.strip().isdigit():
+            if not (declared.strip().isascii() and declared.strip().isdigit()):
                 await error_response(400, BAD_REQUEST, "invalid Content-Length", request_id)(
                     scope, receive, send
                 )

@@ -41,13 +41,14 @@ def is_valid(ref: str | None) -> bool:
     if not ref or not isinstance(ref, str):
         return False
     compact = normalize(ref)
-    if not compact.startswith("RF") or not compact[2:4].isdigit():
+    check = compact[2:4]
+    if not compact.startswith("RF") or not (check.isascii() and check.isdigit()):  # not "²²"
         return False
     if not _BASE_CHARS.fullmatch(compact[4:]):
         return False
     # ISO 7064 check digits run from 02 to 98; 00, 01 and 99 pass the modulus
     # but are never generated.
-    if not 2 <= int(compact[2:4]) <= 98:
+    if not 2 <= int(check) <= 98:
         return False
     # iso11649.is_valid would compact again: its check is this one, on the rotated text.
     return mod_97_10.is_valid(compact[4:] + compact[:4])

@@ -253,3 +253,24 @@ def test_context_loader_is_created_once_per_key():
 
     assert asyncio.run(run()) == [10, 20, 30]
     assert calls == [[1, 2, 3]]
+
+
+@pytest.mark.parametrize("declared", [b"abc", b"\xb2", b"-1", b""])
+def test_a_content_length_that_is_not_ascii_digits_is_a_400(declared):
+    """ "²" (byte 0xB2 read as latin-1) is a digit to str.isdigit(), not to int()."""
+    from arapi.app import BodyLimitMiddleware
+
+    async def app(scope, receive, send):  # never reached
+        raise AssertionError("the body limit let a bad Content-Length through")
+
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "headers": [(b"content-length", declared)]}
+    asyncio.run(BodyLimitMiddleware(app, 1000)(scope, receive, send))
+    assert sent[0]["status"] == 400

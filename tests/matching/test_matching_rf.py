@@ -20,7 +20,19 @@ def test_vectors_from_the_design_notes():
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "RF", "RF18", "XX18539007547034", "RF1A539007547034", "RF18-53!9", None, 42]
+    "bad",
+    [
+        "",
+        "RF",
+        "RF18",
+        "XX18539007547034",
+        "RF1A539007547034",
+        "RF18-53!9",
+        None,
+        42,
+        "RF²²1234",  # digits to str.isdigit(), not to int()
+        "RF١٨539007547034",  # Arabic-Indic digits: int() reads them, ISO 11649 does not
+    ],
 )
 def test_invalid_references(bad):
     assert not rf.is_valid(bad)

@@ -261,7 +261,10 @@ def test_latin1_label():
 # ---------------------------------------------------------------- dates
 
 
-@pytest.mark.parametrize(("raw", "line"), [("  CART", 1), ("320519", 1), ("150019", 1)])
+@pytest.mark.parametrize(
+    ("raw", "line"),
+    [("  CART", 1), ("320519", 1), ("150019", 1), ("1505²9", 1)],  # ² is a digit to isdigit()
+)
 def test_invalid_dates_name_the_line(raw, line):
     with pytest.raises(ParseError) as info:
         parse([record("01", day=raw), CLOSE])
@@ -374,6 +377,14 @@ def test_account_is_the_french_iban(bank, branch, account):
 
 def test_account_that_is_not_a_rib_stays_as_written():
     assert account_id("3000A", "00447", "00012345678") == "3000A/00447/00012345678"
+    # another script's digits match \d, but are no RIB (schwifty raised KeyError on them)
+    assert account_id("٣0002", "00447", "00012345678") == "٣0002/00447/00012345678"
+
+
+def test_a_superscript_number_of_decimals_is_an_invalid_amount():
+    with pytest.raises(ParseError) as info:
+        parse([record("01", decimals="²"), CLOSE])
+    assert info.value.code == ParseErrorCode.INVALID_AMOUNT and info.value.line == 1
 
 
 def test_sniff():

@@ -251,3 +251,57 @@ def test_oversized_annex_is_skipped_not_fatal(monkeypatch):
         ("annex.xml", b"<a>" + b" " * len(invoice) * 2 + b"</a>"), ("invoice.xml", invoice)
     )
     assert parse(data)[1].number == "AFTER-ANNEX"
+
+
+def flate_attachments_pdf(*attachments: tuple[str, bytes]) -> bytes:
+    """A PDF whose attachments are Flate streams that declare no size (decoded to be measured)."""
+    objects = {1: b"", 2: b"<< /Type /Pages /Kids [] /Count 0 >>"}
+    names = []
+    for name, content in attachments:
+        spec, stream = len(objects) + 1, len(objects) + 2
+        packed = zlib.compress(content)
+        objects[stream] = (
+            b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)
+            + packed
+            + b"\nendstream"
+        )
+        objects[spec] = b"<< /Type /Filespec /F (%s) /EF << /F %d 0 R >> >>" % (
+            name.encode(),
+            stream,
+        )
+        names.append(b"(%s) %d 0 R" % (name.encode(), spec))
+    objects[1] = (
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names ["
+        + b" ".join(names)
+        + b"] >> >> >>"
+    )
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number in sorted(objects):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_many_attachments_over_the_cap_are_refused_as_a_whole(monkeypatch):
+    """pypdf keeps each decoded stream: 200 annexes just over the cap held gigabytes."""
+    monkeypatch.setattr(pdf_module, "MAX_XML_BYTES", 5000)
+    monkeypatch.setattr(pdf_module, "MAX_DECODED_BYTES", 20_000)
+    annex = b"<r>" + b" " * 6000 + b"</r>"  # too large once decoded, skipped as not the invoice
+    one = flate_attachments_pdf(("annex.xml", annex), ("invoice.xml", cii_xml()))
+    assert parse(one)[1].number == "FX-1"
+    data = flate_attachments_pdf(
+        *[(f"annex{n}.xml", annex) for n in range(10)], ("invoice.xml", cii_xml())
+    )
+    error = error_of(data)
+    assert error.code == ParseErrorCode.ZIP_BOMB
+    assert error.message == "the PDF's XML attachments decompress to more than 20000 bytes"
+    monkeypatch.setattr(pdf_module, "MAX_DECODED_BYTES", 10**6)  # within the budget: found
+    assert parse(data)[1].number == "FX-1"

@@ -112,6 +112,14 @@ def test_montant_and_sens_replace_debit_and_credit():
     assert error.code == ParseErrorCode.MALFORMED and "Sens" in str(error)
 
 
+def test_montant_and_sens_are_read_when_only_one_of_debit_and_credit_is_there():
+    """A stray Debit column beside Montant + Sens: the pair that is complete is read."""
+    header = HEADER.replace("Debit|Credit", "Debit|Montant") + "|Sens"
+    line = SALE.replace("120,00|0,00", "0,00|120,00") + "|D"
+    ledger = read_fec(fec(line, header=header))
+    assert [(line.debit, line.credit) for line in ledger.lines] == [(Decimal("120.00"), 0)]
+
+
 def test_foreign_currency_columns():
     line = with_field(with_field(SALE, "Montantdevise", "130,00"), "Idevise", "usd")
     read = read_fec(fec(line)).lines[0]
@@ -148,7 +156,9 @@ def test_iso_8859_15_otherwise():
         ("Debit", "12,3,4", ParseErrorCode.INVALID_AMOUNT),
         ("Credit", "1 000,00", ParseErrorCode.INVALID_AMOUNT),
         ("Debit", "9999999999999999,00", ParseErrorCode.INVALID_AMOUNT),
+        ("Debit", "١٢٠,٠٠", ParseErrorCode.INVALID_AMOUNT),  # not ASCII digits
         ("EcritureDate", "2024-01-05", ParseErrorCode.INVALID_DATE),
+        ("EcritureDate", "٢٠٢٤٠١٠٥", ParseErrorCode.INVALID_DATE),
         ("EcritureDate", "20240230", ParseErrorCode.INVALID_DATE),
         ("EcritureDate", "", ParseErrorCode.MISSING_FIELD),
         ("PieceDate", "05/01/2024", ParseErrorCode.INVALID_DATE),

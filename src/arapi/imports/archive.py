@@ -9,7 +9,9 @@ than the limit.
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
+import zlib
 
 from arapi.plugin.types import ParseError, ParseErrorCode
 
@@ -18,6 +20,18 @@ EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 MAX_MEMBERS = 200
 MAX_RATIO = 200  # uncompressed / compressed, per member
 CHUNK = 1 << 16
+# What reading a damaged member raises, whichever decompressor it meets (a truncated
+# member makes zipfile seek before its start: ValueError).
+_CORRUPT_MEMBER = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    RuntimeError,
+    ValueError,
+)
 
 
 def is_zip(data: bytes) -> bool:
@@ -30,6 +44,8 @@ def members(data: bytes, max_total: int) -> list[tuple[str, bytes]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()]
+    except NotImplementedError as exc:  # "zip file version 20.9 not supported"
+        raise ParseError(ParseErrorCode.UNSUPPORTED_VERSION, f"ZIP archive: {exc}") from None
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise ParseError(ParseErrorCode.MALFORMED, f"not a readable ZIP archive: {exc}") from None
     if not infos:
@@ -66,7 +82,11 @@ def members(data: bytes, max_total: int) -> list[tuple[str, bytes]]:
                             f"the ZIP archive unpacks to more than {max_total} bytes",
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError) as exc:
+        except NotImplementedError as exc:  # a compression method or version zipfile lacks
+            raise ParseError(
+                ParseErrorCode.UNSUPPORTED_VERSION, f"{info.filename}: {exc}"
+            ) from None
+        except _CORRUPT_MEMBER as exc:
             raise ParseError(ParseErrorCode.MALFORMED, f"{info.filename}: {exc}") from None
         content = b"".join(chunks)
         if is_zip(content):

@@ -15,7 +15,7 @@ import re
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-_DIGITS5 = re.compile(r"^\d{5}$")
+_DIGITS5 = re.compile(r"^[0-9]{5}$")  # not \d, which takes any script's digits
 _ACCOUNT = re.compile(r"^[0-9A-Z]{11}$")
 
 

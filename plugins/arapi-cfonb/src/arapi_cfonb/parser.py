@@ -27,6 +27,7 @@ from arapi_cfonb.records import (
     RECORD_CODES,
     RECORD_LENGTH,
     Record,
+    is_digits,
     parse_amount,
     parse_currency,
     parse_date,
@@ -39,7 +40,7 @@ NO_CURRENCY = "XXX"  # ISO 4217 "no currency", when no record names one
 
 _SPACES = re.compile(r"\s+")
 _LABEL_QUALIFIERS = frozenset({"LIB", "LCC", "LC2"})
-_SNIFF_AMOUNT = re.compile(r"^\d{13}[{}A-R]$")
+_SNIFF_AMOUNT = re.compile(r"^[0-9]{13}[{}A-R]$")
 
 
 class CfonbParser:
@@ -56,9 +57,9 @@ class CfonbParser:
         record = text[:RECORD_LENGTH].ljust(RECORD_LENGTH)
         return (
             record[:2] in ("01", "04")
-            and record[2:7].isdigit()
-            and record[11:16].isdigit()
-            and record[34:40].isdigit()
+            and is_digits(record[2:7])
+            and is_digits(record[11:16])
+            and is_digits(record[34:40])
             and bool(_SNIFF_AMOUNT.match(record[90:104]))
         )
 

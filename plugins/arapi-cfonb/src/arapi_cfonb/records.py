@@ -30,7 +30,7 @@ _PADDING = "\x00\x1a"
 # The last amount character carries the sign and the last digit.
 _POSITIVE = {"{": 0, **{chr(ord("A") + i): i + 1 for i in range(9)}}  # { A..I = +0..9
 _NEGATIVE = {"}": 0, **{chr(ord("J") + i): i + 1 for i in range(9)}}  # } J..R = -0..9
-_AMOUNT_DIGITS = re.compile(r"^\d{13}$")
+_AMOUNT_DIGITS = re.compile(r"^[0-9]{13}$")
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,18 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+def is_digits(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses or misreads."""
+    return raw.isascii() and raw.isdigit()
+
+
 def parse_date(
     record: Record, span: tuple[int, int], what: str, *, optional: bool = False
 ) -> date | None:
     raw = record[span]
     if optional and raw.strip("0 ") == "":
         return None
-    if len(raw) != 6 or not raw.isdigit():
+    if len(raw) != 6 or not is_digits(raw):
         raise record.error(ParseErrorCode.INVALID_DATE, f"{what} {raw!r} is not a DDMMYY date")
     day, month, yy = int(raw[:2]), int(raw[2:4]), int(raw[4:])
     year = 1900 + yy if yy >= 80 else 2000 + yy
@@ -104,7 +109,7 @@ def parse_decimals(record: Record, warnings: list[str]) -> int:
     if raw == " ":
         warnings.append(f"line {record.line_no}: {record.where}blank number of decimals, 2 assumed")
         return 2
-    if not raw.isdigit():
+    if not is_digits(raw):
         raise record.error(
             ParseErrorCode.INVALID_AMOUNT, f"number of decimals {raw!r} is not a digit"
         )

@@ -50,7 +50,7 @@ def _french_number(scheme: str, value: str, country: str | None) -> tuple[str, s
     """("siren"|"siret", digits) when the id is a French register number."""
     digits = re.sub(r"[\s.]", "", value)
     french_scheme = scheme in (SIRENE, SIRET) or (scheme == "" and country == "FR")
-    if not french_scheme or not digits.isdigit():
+    if not french_scheme or not (digits.isascii() and digits.isdigit()):
         return None
     if len(digits) == 9:
         return "siren", digits

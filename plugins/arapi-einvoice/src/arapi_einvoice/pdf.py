@@ -30,6 +30,9 @@ from arapi_einvoice.sniffing import xml_root_name
 MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_XML_BYTES = 16 * 1024 * 1024
 MAX_ATTACHMENTS = 200
+# All XML attachments tried together: pypdf keeps every stream it decoded while the
+# reader lives, so 200 attachments just over MAX_XML_BYTES would hold gigabytes.
+MAX_DECODED_BYTES = 4 * MAX_XML_BYTES
 KNOWN_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
 
 logger = logging.getLogger(__name__)
@@ -58,7 +61,24 @@ def _declared_sizes(attachment) -> list[int]:
     return sizes
 
 
-def _content(attachment) -> bytes:
+class _Decoded:
+    """How many bytes the attachments tried so far decompressed to, against MAX_DECODED_BYTES."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.exhausted = False
+
+    def add(self, size: int) -> None:
+        self.total += size
+        if self.total > MAX_DECODED_BYTES:
+            self.exhausted = True
+            raise ParseError(
+                ParseErrorCode.ZIP_BOMB,
+                f"the PDF's XML attachments decompress to more than {MAX_DECODED_BYTES} bytes",
+            )
+
+
+def _content(attachment, decoded: _Decoded) -> bytes:
     name = _name(attachment)
     if any(size > MAX_XML_BYTES for size in _declared_sizes(attachment)):
         raise ParseError(
@@ -67,9 +87,11 @@ def _content(attachment) -> bytes:
     try:
         content = attachment.content  # pypdf caps decompression (75 MB by default)
     except LimitReachedError:
+        decoded.add(MAX_XML_BYTES)  # at least that much work was done, then dropped
         raise ParseError(
             ParseErrorCode.ZIP_BOMB, f"embedded file {name!r} decompresses past pypdf's limit"
         ) from None
+    decoded.add(len(content))
     if len(content) > MAX_XML_BYTES:
         raise ParseError(
             ParseErrorCode.TOO_LARGE, f"embedded file {name!r} is larger than {MAX_XML_BYTES} bytes"
@@ -126,13 +148,14 @@ def embedded_invoice_xml(data: bytes) -> tuple[str, bytes]:
         attachments = _attachments(data)
         candidates = _ordered(attachments)
         suspect: tuple[str, bytes] | None = None
+        decoded = _Decoded()
         for attachment in candidates:
             name = _name(attachment)
             known = name.lower() in KNOWN_NAMES
             try:
-                content = _content(attachment)
+                content = _content(attachment, decoded)
             except ParseError:
-                if known:
+                if known or decoded.exhausted:
                     raise
                 continue  # an oversized annex.xml is not the invoice's problem
             if xml_root_name(content) is not None:

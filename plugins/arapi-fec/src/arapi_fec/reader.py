@@ -47,8 +47,9 @@ SEPARATOR_NAMES = {"|": "pipe", "\t": "tab"}
 
 MAX_INTEGER_DIGITS = 15
 MAX_DECIMALS = 4  # keeps every sum exact in Decimal's 28 digits
-_AMOUNT = re.compile(r"([+-]?)(\d+)(?:[,.](\d*))?")
-_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# ASCII digits only: \d also takes other scripts' digits, which Decimal and int() read.
+_AMOUNT = re.compile(r"([+-]?)([0-9]+)(?:[,.]([0-9]*))?")
+_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CP1252_ONLY = re.compile(rb"[\x80-\x9f]")
 
@@ -188,7 +189,8 @@ class _LineReader:
         self.width = len(names)
         self.position = {name.casefold(): index for index, name in enumerate(names)}
         self.label = {name.casefold(): name for name in names}
-        self.signed = "debit" not in self.position
+        # Debit + Credit when both are there, else Montant + Sens (the header check saw one pair)
+        self.signed = not {"debit", "credit"} <= self.position.keys()
 
     def fail(self, line: int, column: str, code: ParseErrorCode, problem: str) -> ParseError:
         return ParseError(
