@@ -406,14 +406,14 @@ def sync_invoices(source_name: str, org_name: str | None, as_json: bool) -> None
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
     statuses = Counter(doc["status"] for doc in summary["documents"])  # refused ones included
-    state = (
-        "nothing new (the same documents were written before)"
-        if result.duplicate
-        else (
-            f"{len(summary['documents'])} documents: "
-            + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+    if result.duplicate:
+        state = "nothing new (the same documents were written before)"
+    elif not statuses:
+        state = "nothing new (the source had no new or changed documents)"
+    else:
+        state = f"{len(summary['documents'])} documents: " + ", ".join(
+            f"{count} {status}" for status, count in sorted(statuses.items())
         )
-    )
     click.echo(f"{source_name}: {state}; next sync from cursor {summary['cursor']!r}")
     for warning in summary["warnings"]:
         click.echo(f"warning: {warning}", err=True)
