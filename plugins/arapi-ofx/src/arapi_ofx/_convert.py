@@ -25,6 +25,9 @@ from arapi.plugin.types import ParseError, ParseErrorCode
 # "12.50" or "12,50": what toDecimal would return is Decimal of the text with "." for ",".
 _PLAIN_AMOUNT = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 _AMOUNT_CHARACTERS = re.compile(r"[+-]?[0-9., ]*[0-9][0-9., ]*")
+# Longer text is no amount. The bound comes first because _AMOUNT_CHARACTERS is
+# quadratic and toDecimal's ``re.search(r".*\..*,")`` cubic in the text's length.
+_MAX_AMOUNT_LENGTH = 40
 _RIB = re.compile(r"([0-9]{5})([0-9]{5})([0-9A-Z]{11})([0-9]{2})")
 
 
@@ -39,6 +42,8 @@ class _Text:
 
 def amount_or_none(text: str) -> Decimal | None:
     """A Decimal for an OFX amount, None for an unusable one."""
+    if len(text.strip()) > _MAX_AMOUNT_LENGTH:
+        return None
     if _PLAIN_AMOUNT.fullmatch(text):
         return Decimal(text.replace(",", "."))
     if not _AMOUNT_CHARACTERS.fullmatch(text):

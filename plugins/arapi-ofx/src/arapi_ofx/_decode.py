@@ -23,13 +23,19 @@ from arapi.plugin.types import ParseError, ParseErrorCode
 
 _HEADER_KEYS = "OFXHEADER|DATA|VERSION|SECURITY|ENCODING|CHARSET|COMPRESSION|OLDFILEUID|NEWFILEUID"
 # Works with one field per line, and with headers run together on one line.
+# The value's trailing white space is stripped in Python (_ASCII_SPACE, what
+# ``\s`` is under re.A): a ``\s*`` after the lazy ``(.*?)`` would rescan the
+# rest of the line at every character of the value (quadratic on long values).
 _SGML_FIELD = re.compile(
-    rf"({_HEADER_KEYS})\s*:\s*(.*?)\s*(?=(?:{_HEADER_KEYS})\s*:|[\r\n]|$)", re.I | re.A
+    rf"({_HEADER_KEYS})\s*:\s*(.*?)(?=(?:{_HEADER_KEYS})\s*:|[\r\n]|$)", re.I | re.A
 )
+_ASCII_SPACE = " \t\n\r\f\v"
+# The pseudo-attributes are read up to the next "<" as well as ">": with
+# ``[^>]*?`` each of many unclosed "<?OFX" would be read to the end of the head.
 _XML_ENCODING = re.compile(
-    r"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.I | re.A
+    r"""<\?xml[^<>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.I | re.A
 )
-_OFX_PI_VERSION = re.compile(r"""<\?OFX[^>]*?VERSION\s*=\s*["']?(\d+)""", re.I | re.A)
+_OFX_PI_VERSION = re.compile(r"""<\?OFX[^<>]*?VERSION\s*=\s*["']?(\d+)""", re.I | re.A)
 _OFX_START = re.compile(r"<\s*OFX\s*>", re.I | re.A)
 _OFX_START_BYTES = re.compile(rb"<\s*OFX\s*>", re.I | re.A)
 
@@ -79,7 +85,9 @@ def _read_header(head: str) -> tuple[str, str | None, str | None, list[str]]:
     """(syntax, version, declared codec, warnings) from the text before the body."""
     warnings: list[str] = []
     if re.match(r"\s*OFXHEADER\s*:", head, re.I | re.A):
-        fields = {key.upper(): value for key, value in _SGML_FIELD.findall(head)}
+        fields = {
+            key.upper(): value.rstrip(_ASCII_SPACE) for key, value in _SGML_FIELD.findall(head)
+        }
         declared = _declared_sgml_codec(fields)
         charset = fields.get("CHARSET")
         if declared is None and charset and charset.upper() != "NONE":

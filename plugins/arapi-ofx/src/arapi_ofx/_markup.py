@@ -65,15 +65,20 @@ LEAVES = frozenset(
 )
 
 # A tag: optional "/" (end tag), a name, ignored attributes, optional "/" (empty).
-TAG = r"(/?)\s*([A-Za-z][A-Za-z0-9_.]*)(?:\s[^<>]*?)?\s*(/?)>"
+# The attributes (white space first) run lazily up to "/>" or ">", and are the
+# only part after the name that can match white space: a separate ``\s*``
+# before "/>" would rescan a long run of spaces at each of its characters.
+TAG = r"(/?)\s*([A-Za-z][A-Za-z0-9_.]*)(?:\s[^<>]*?)?(/?)>"
 # A "<" that starts no tag ("a < b", "<3", "<TRNAMT\xff>") is text, never dropped.
-NOT_A_TAG = r"<(?!/?\s*[A-Za-z][A-Za-z0-9_.]*(?:\s[^<>]*?)?\s*/?>)"
+NOT_A_TAG = r"<(?!/?\s*[A-Za-z][A-Za-z0-9_.]*(?:\s[^<>]*)?/?>)"
 # One token: a tag and the text that follows it up to the next tag.
 TOKEN = re.compile(rf"<{TAG}([^<]*(?:{NOT_A_TAG}[^<]*)*)")
-_CLOSE_TAG = re.compile(r"</\s*([A-Za-z][A-Za-z0-9_.]*)(?:\s[^<>]*?)?\s*/?>")
+_CLOSE_TAG = re.compile(r"</\s*([A-Za-z][A-Za-z0-9_.]*)(?:\s[^<>]*)?/?>")  # linear, as TAG
 _NOISE_START = re.compile(r"<[!?]")
+# A declaration (``<!X ...>``) stops at "<" as well as ">": with ``<![^>]*>``
+# each of many unclosed "<!" would be read to the end of the file (quadratic).
 _NOISE = re.compile(
-    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[(.*?)(?:\]\]>|\Z)|<\?.*?(?:\?>|\Z)|<![^>]*>", re.S
+    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[(.*?)(?:\]\]>|\Z)|<\?.*?(?:\?>|\Z)|<![^<>]*>", re.S
 )
 
 

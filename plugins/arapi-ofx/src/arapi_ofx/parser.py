@@ -58,8 +58,12 @@ from arapi_ofx._extract import FORMAT, extract
 from arapi_ofx._markup import build_tree, strip_noise
 
 _SGML_HEADER = re.compile(rb"\s*OFXHEADER\s*:", re.I)
+# Each comment is an atomic group, so it ends at its first "-->": with a plain
+# ``<!--.*?-->`` a run of comments could also be read as fewer, longer ones
+# ending at a later "-->", and a failed match tried every such reading
+# (exponential in the number of comments).
 _XML_START = re.compile(
-    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<\?OFX\b|<OFX\s*>)", re.I | re.S
+    rb"\s*(?:<\?xml[^>]*>\s*)?(?:(?><!--.*?-->)\s*)*(?:<\?OFX\b|<OFX\s*>)", re.I | re.S
 )
 _BOMS = (b"\xef\xbb\xbf",)
 
