@@ -123,11 +123,13 @@ CAMT054_V08 = b"""<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.0
 
 
 class TestCamt053Contract(StatementParserContract):
+    corpus_folders = ("camt053",)
     parser = Camt053Parser()
     samples = [CAMT053_V02, CAMT053_V08, CAMT052]
 
 
 class TestCamt054Contract(StatementParserContract):
+    corpus_folders = ("camt054",)
     parser = Camt054Parser()
     samples = [CAMT054_V04, CAMT054_V08]
 

@@ -101,6 +101,7 @@ def parse(lines: list[str], sep: str = "\n"):
 
 
 class TestCfonbContract(StatementParserContract):
+    corpus_folders = ("cfonb120",)
     parser = PARSER
     samples = [
         SAMPLE.encode(),

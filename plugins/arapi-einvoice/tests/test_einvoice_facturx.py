@@ -126,6 +126,7 @@ UBL_PDF = pypdf_pdf(
 
 
 class TestFacturXParserContract(InvoiceParserContract):
+    corpus_folders = ("facturx_pdf",)
     parser = FacturXParser()
     samples = [FACTURX_PDF, HANDMADE_PDF, UBL_PDF]
 

@@ -260,11 +260,13 @@ UBL_CREDIT_NOTE = ubl(
 
 
 class TestCiiParserContract(InvoiceParserContract):
+    corpus_folders = ("facturx_cii",)
     parser = CiiParser()
     samples = [CII_INVOICE, CII_CREDIT_NOTE, ZUGFERD1]
 
 
 class TestUblParserContract(InvoiceParserContract):
+    corpus_folders = ("ubl",)
     parser = UblParser()
     samples = [UBL_INVOICE, UBL_CREDIT_NOTE]
 

@@ -29,5 +29,6 @@ PADDED_WITH_TRAILING_SEPARATOR = (
 
 
 class TestFecInvoiceParserContract(InvoiceParserContract):
+    corpus_folders = ("fec",)
     parser = FecInvoiceParser()
     samples = [PIPE, TAB_LATIN9, PADDED_WITH_TRAILING_SEPARATOR]

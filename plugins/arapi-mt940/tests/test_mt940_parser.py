@@ -77,6 +77,7 @@ def _one(text: str):
 
 
 class TestMt940Contract(StatementParserContract):
+    corpus_folders = ("mt940",)
     parser = PARSER
     samples = [GERMAN.encode(), DUTCH.encode(), FREE_TEXT.encode("latin-1")]
 

@@ -119,6 +119,7 @@ def _error(data: bytes) -> ParseError:
 
 
 class TestOfxContract(StatementParserContract):
+    corpus_folders = ("ofx",)
     parser = OfxStatementParser()
     samples = SAMPLES
 

@@ -34,6 +34,7 @@ from arapi.plugin.checks import (
 from arapi.plugin.host import SNIFF_BYTES
 from arapi.plugin.providers import InvoiceParser, InvoiceSource, StatementParser
 from arapi.plugin.types import KEY_MAX_LENGTH, InvoiceBatch, ParseError, ParseErrorCode
+from arapi.testing import corpus
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -49,6 +50,9 @@ _GARBAGE = [
 class _ParserContract:
     parser: ClassVar[Any]
     samples: ClassVar[list[bytes]] = []
+    #: Folders of the public sample corpus (``camt053``, ``ofx``, ...) holding this
+    #: parser's own format: its ``sniff`` must say no to every other corpus file.
+    corpus_folders: ClassVar[tuple[str, ...]] = ()
     protocol: ClassVar[type]
     result_type: ClassVar[type]
 
@@ -71,6 +75,19 @@ class _ParserContract:
         # A sniff that says yes too easily makes every other format ambiguous.
         for blob in _GARBAGE:
             assert self.parser.sniff(blob) is False, f"sniff claims {blob[:20]!r}"
+
+    def test_sniff_says_no_to_the_other_formats_of_the_corpus(self):
+        # Two parsers saying yes to one file make it ambiguous for every user.
+        root = corpus.require_corpus()  # skips, saying why, when the corpus is absent
+        claimed = [
+            str(path.relative_to(root))
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+            and len(path.relative_to(root).parts) > 1  # the corpus' own README and facts
+            and path.relative_to(root).parts[0] not in self.corpus_folders
+            and self.parser.sniff(path.read_bytes()[:SNIFF_BYTES])
+        ]
+        assert claimed == [], f"sniff claims files of other formats: {claimed[:5]}"
 
     def test_garbage_raises_parse_error(self):
         for blob in _GARBAGE:
