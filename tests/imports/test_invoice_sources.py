@@ -231,6 +231,8 @@ def test_a_refused_document_is_reported_and_the_sync_goes_on(db):
             replace(erp_invoice("F-4"), buyer=Party(name="Nouveau SAS")),
             # Year 9999 and no due date: the default due date overflowed, every sync failed.
             replace(erp_invoice("F-5"), issue_date=date(9999, 12, 31), due_date=None),
+            # Half an emoji, as JSON cut in the middle gives it: it aborted the whole sync.
+            replace(erp_invoice("F-6"), buyer=Party(name="Caf\ud83d SARL")),
         ]
     )
     result = sync(db, viewer, host_with_source(source))
@@ -241,13 +243,15 @@ def test_a_refused_document_is_reported_and_the_sync_goes_on(db):
         ("F-3", "refused"),
         ("F-4", "created"),
         ("F-5", "refused"),
+        ("F-6", "refused"),
     ]
-    assert result.cursor == "6" and count(db, Invoice) == 2
+    assert result.cursor == "7" and count(db, Invoice) == 2
     refusals = [w for w in result.warnings if " refused [" in w]
     assert refusals[0].startswith("invoice 'W-1' refused [INVALID_INPUT]: unknown document kind")
     assert "refused [ENCODING]: buyer.name holds a NUL character" in refusals[1]
     assert "refused [BUYER_UNKNOWN]" in refusals[2]
     assert "refused [INVALID_INPUT]: the issue date 9999-12-31 is outside 1900-2199" in refusals[3]
+    assert "refused [ENCODING]: buyer.name holds an unpaired surrogate" in refusals[4]
     with db.read() as s:
         names = sorted(s.scalars(select(Customer.name)))
     assert names == ["Dupont SA", "Nouveau SAS"], "a refused document leaves no customer behind"

@@ -197,3 +197,41 @@ def test_a_statement_format_longer_than_a_key_is_the_plugins_fault(db, host):
     assert caught.value.message.startswith("plugin 'shapes' returned what arapi cannot use")
     assert "statements[0].format must be a format key of 1 to 30 characters" in caught.value.message
     assert _payments(db) == []
+
+
+# ---------------------------------------------------------------- keys and text a bank may send
+
+
+def test_a_bank_id_holding_a_hash_is_not_taken_for_a_repeat(db, host):
+    """Repeats of one id are keyed "k:K1", "k:K1#2": a bank id "K1#2" must stay its own line."""
+    viewer = make_org(db)
+    k1 = dataclasses.replace(CREDIT, natural_key="K1")
+    repeat = dataclasses.replace(k1, amount=Decimal("2.00"))
+    hashed = dataclasses.replace(CREDIT, natural_key="K1#2", amount=Decimal("555.00"))
+    first = _import(db, viewer, host, _file("ids", k1, repeat, hashed))
+    assert first.summary["newEntries"] == 3
+    second = _import(db, viewer, host, _file("ids again", hashed, k1))
+    assert (second.summary["newEntries"], second.summary["duplicateEntries"]) == (0, 2)
+
+
+def test_an_unpaired_surrogate_is_refused_and_nothing_is_written(db, host):
+    viewer = make_org(db)
+    half_emoji = dataclasses.replace(CREDIT, counterparty_name="Dupont \ud83d SARL")
+    with pytest.raises(ArapiError) as caught, db.write() as s:
+        statements.import_statement(s, viewer, host, _file("surrogate", CREDIT, half_emoji))
+    assert caught.value.code.value == "ENCODING"
+    assert caught.value.message.startswith("statements[0].lines[1].counterparty_name holds an")
+    assert _payments(db) == []
+
+
+def test_a_statement_date_out_of_range_is_refused(db, host):
+    """A payment dated year 1 (an undated credit takes the closing date) broke every matching run."""
+    viewer = make_org(db)
+    undated = dataclasses.replace(CREDIT, booking_date=None)
+    with pytest.raises(ArapiError) as caught, db.write() as s:
+        statements.import_statement(
+            s, viewer, host, _file("year one", undated, closing_date=date(1, 1, 1))
+        )
+    assert caught.value.code.value == "INVALID_DATE"
+    assert caught.value.message == "statement closing date 0001-01-01 is outside 1900-2199"
+    assert _payments(db) == []

@@ -1,4 +1,4 @@
-"""refuse_nul: a parser's result holding NUL anywhere is refused, and the message says where."""
+"""refuse_unstorable_text: a parser's result holding NUL anywhere is refused, and the message says where."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arapi.imports.text import refuse_nul
+from arapi.imports.text import refuse_unstorable_text
 from arapi.plugin.types import (
     ParseError,
     ParseErrorCode,
@@ -36,13 +36,13 @@ def statement_file(lines, warnings=()) -> StatementFile:
 
 def where(value) -> str:
     with pytest.raises(ParseError) as caught:
-        refuse_nul(value)
+        refuse_unstorable_text(value)
     assert caught.value.code is ParseErrorCode.ENCODING
     return caught.value.message.split(" holds a NUL")[0]
 
 
 def test_clean_result_passes():
-    refuse_nul(
+    refuse_unstorable_text(
         statement_file([line(remittance="FACTURE 1\tOK"), line(details=(TransactionDetail(),))])
     )
 
@@ -100,7 +100,7 @@ def test_a_field_that_is_not_text_as_declared_is_still_checked():
         text: str
         extra: object = None
 
-    refuse_nul([Loose(text=5), Loose(text="ok", extra=["fine"])])  # type: ignore[arg-type]
+    refuse_unstorable_text([Loose(text=5), Loose(text="ok", extra=["fine"])])  # type: ignore[arg-type]
     assert where([Loose(text=5), Loose(text="ok", extra=["x\x00"])]) == "[1].extra[0]"  # type: ignore[arg-type]
 
 
@@ -126,4 +126,32 @@ def test_refused_exactly_when_some_text_holds_nul(rows):
     if any("\x00" in s for s in strings):
         assert where(statement_file(lines)).startswith("statements[0].lines[")
     else:
-        refuse_nul(statement_file(lines))
+        refuse_unstorable_text(statement_file(lines))
+
+
+@pytest.mark.parametrize(
+    "value, path",
+    [
+        (
+            statement_file([line(), line(remittance="Caf\udce9 du port")]),
+            "statements[0].lines[1].remittance",
+        ),
+        (
+            statement_file([line(details=(TransactionDetail(end_to_end_id="\ud83d"),))]),
+            "statements[0].lines[0].details[0].end_to_end_id",
+        ),
+        (Party(name="ACME \ud83d SAS"), "name"),
+    ],
+)
+def test_an_unpaired_surrogate_is_refused_where_it_is(value, path):
+    """Half an emoji (JSON cut in the middle) cannot be encoded: not to hash, not to store."""
+    with pytest.raises(ParseError) as caught:
+        refuse_unstorable_text(value)
+    assert caught.value.code is ParseErrorCode.ENCODING
+    assert caught.value.message == (
+        f"{path} holds an unpaired surrogate (half of a character): it is not Unicode text"
+    )
+
+
+def test_paired_characters_beyond_the_bmp_pass():
+    refuse_unstorable_text(statement_file([line(counterparty_name="Café 😀 SARL 𝔸")]))

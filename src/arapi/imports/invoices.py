@@ -63,7 +63,7 @@ from arapi.customers.identifiers import compact_iban, normalize_country, normali
 from arapi.errors import ArapiError, CommonErrorCode
 from arapi.imports.claim import claim, clean_filename, refuse_bad_size
 from arapi.imports.errors import ImportErrorCode
-from arapi.imports.text import refuse_nul
+from arapi.imports.text import refuse_unstorable_text
 from arapi.invoices import service as invoice_service
 from arapi.models import Allocation, Customer, Invoice
 from arapi.money import bounded, exponent, from_minor, normalize_currency, parse_decimal
@@ -221,7 +221,7 @@ def import_invoices(
 
     # Pure: a ParseError refuses the file before anything is written.
     parsed = calls.parse_invoices(plugins, parser, data)
-    refuse_nul(parsed)
+    refuse_unstorable_text(parsed)
 
     claimed = claim(
         session, viewer, kind=KIND, sha256=sha, size=len(data), fmt=parsed.format, filename=filename
@@ -545,7 +545,7 @@ class DocumentWriter:
         seen, created, noted = dict(self.buyers.seen), self.buyers.created, len(self.warnings)
         try:
             with self.session.begin_nested():
-                refuse_nul(doc)
+                refuse_unstorable_text(doc)
                 return self.write(doc)
         except ArapiError as exc:
             self.buyers.seen, self.buyers.created = seen, created

@@ -27,7 +27,7 @@ from arapi.db.base import utcnow
 from arapi.errors import ArapiError
 from arapi.imports import archive, collector
 from arapi.imports.claim import claim, clean_filename, refuse_bad_size
-from arapi.imports.text import refuse_nul
+from arapi.imports.text import refuse_unstorable_text
 from arapi.inputs import date_problem
 from arapi.models import BankStatement, ImportFile, Payment, PaymentReturn, StatementEntry
 from arapi.models.statement import CONTENT_KEY_PREFIX
@@ -97,7 +97,7 @@ def parse_upload(
         try:
             parser = PluginHost.pick(parsers, content, fmt)
             parsed = calls.parse_statement(plugins, parser, content)
-            refuse_nul(parsed)
+            refuse_unstorable_text(parsed)
             for statement in parsed.statements:
                 _refuse_unusable(statement)
         except ParseError as exc:
@@ -133,7 +133,9 @@ def _refuse_unusable(statement: Statement) -> None:
     """Amounts too large for any currency, and dates outside 1900-2199 (misreadings).
 
     Both are refused before anything computes with them: decimal and date
-    arithmetic on them would overflow before a later check could say why.
+    arithmetic on them would overflow before a later check could say why (a
+    payment dated by its statement's closing date in year 1 broke every later
+    matching run).
     """
     for what, balance in (
         ("opening balance", statement.opening_balance),
@@ -141,6 +143,10 @@ def _refuse_unusable(statement: Statement) -> None:
     ):
         if balance is not None:
             refuse_huge(balance, f"{what} {balance}")
+    for what, day in (("opening", statement.opening_date), ("closing", statement.closing_date)):
+        problem = None if day is None else date_problem(day)
+        if problem is not None:
+            raise ParseError(ParseErrorCode.INVALID_DATE, f"statement {what} date {problem}")
     for n, line in enumerate(statement.lines, start=1):
         refuse_huge(line.amount, f"line {n}: amount {line.amount} {line.currency}")
         for detail in line.details:
@@ -380,14 +386,15 @@ def line_keys(lines: tuple[StatementLine, ...]) -> list[str]:
     """Natural keys, made unique within the statement (two identical fees on one day are two lines).
 
     A bank id too long for the column (200) is kept as its hash, so two that
-    differ only at the end stay two keys.
+    differ only at the end stay two keys. So is one holding "#", which marks
+    repeats: the bank id "K1#2" must not be taken for the second "K1".
     """
     seen: Counter[str] = Counter()
     keys = []
     for line in lines:
         if not line.natural_key:
             base = f"{CONTENT_KEY_PREFIX}{_content_key(line)}"
-        elif len(line.natural_key) <= NATURAL_KEY_ROOM:
+        elif len(line.natural_key) <= NATURAL_KEY_ROOM and "#" not in line.natural_key:
             base = f"k:{line.natural_key}"
         else:
             base = f"K:{hashlib.sha256(line.natural_key.encode()).hexdigest()}"

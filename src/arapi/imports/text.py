@@ -1,16 +1,20 @@
-"""A parser's text must be storable: no NUL character anywhere in what it returns.
+"""A parser's text must be storable: no NUL character and no unpaired surrogate anywhere in what it returns.
 
 PostgreSQL cannot store U+0000 in a text or JSON column, and no bank statement
 or invoice has a reason to hold one: it means a damaged file, binary data read
-as text, or UTF-16 read as a one-byte charset. Rather than trust every plugin
-to check, each import checks the parser's result here, before anything is
-written, and refuses the file with a coded error (``ENCODING``) that names the
-field. The check is one pass over the result's strings.
+as text, or UTF-16 read as a one-byte charset. An unpaired surrogate
+("\\ud83d", half an emoji, as JSON from an ERP cut in the middle gives it) is
+not Unicode text at all: it cannot be encoded to UTF-8, to hash a line or to
+send it to the database. Rather than trust every plugin to check, each import
+checks the parser's result here, before anything is written, and refuses the
+file with a coded error (``ENCODING``) that names the field. The check is one
+pass over the result's strings.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,27 +28,37 @@ from arapi.plugin.checks import tuple_getter
 from arapi.plugin.types import ParseError, ParseErrorCode
 
 NUL = "\x00"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PROBLEMS = {
+    "nul": "holds a NUL character: the file is damaged, binary, or in another encoding",
+    "surrogate": "holds an unpaired surrogate (half of a character): it is not Unicode text",
+}
 
 
-def refuse_nul(value: object) -> None:
-    """Raise ``ENCODING`` when any string inside ``value`` (dataclasses, tuples, lists, dicts) holds NUL.
+def refuse_unstorable_text(value: object) -> None:
+    """Raise ``ENCODING`` when a string inside ``value`` (dataclasses, tuples, lists, dicts) holds
+    NUL or an unpaired surrogate.
 
     The message names the place, e.g. ``statements[0].lines[12].remittance``.
     """
-    steps = _find_nul(value)
-    if steps is not None:
+    found = _find(value)
+    if found is not None:
+        steps, text = found
         path = "".join(reversed(steps)).lstrip(".") or "the text"
-        raise ParseError(
-            ParseErrorCode.ENCODING,
-            f"{path} holds a NUL character: the file is damaged, binary, or in another encoding",
-        )
+        problem = _PROBLEMS["nul" if NUL in text else "surrogate"]
+        raise ParseError(ParseErrorCode.ENCODING, f"{path} {problem}")
 
 
-def _find_nul(value: object) -> list[str] | None:
-    """The steps from ``value`` down to the string holding NUL, innermost first; None if none."""
+def _unstorable(text: str) -> bool:
+    # Most text is ASCII: isascii() is one quick pass, the regex runs only on the rest.
+    return NUL in text or (not text.isascii() and _SURROGATE.search(text) is not None)
+
+
+def _find(value: object) -> tuple[list[str], str] | None:
+    """(the steps from ``value`` down to the bad string, innermost first; that string), or None."""
     kind = type(value)
     if isinstance(value, str):
-        return [] if NUL in value else None
+        return ([], value) if _unstorable(value) else None
     if value is None:
         return None
     if isinstance(value, set | frozenset):
@@ -53,18 +67,18 @@ def _find_nul(value: object) -> list[str] | None:
         if _clean_rows(value):
             return None
         for index, item in enumerate(value):
-            steps = _find_nul(item)
-            if steps is not None:
-                return [*steps, f"[{index}]"]
+            found = _find(item)
+            if found is not None:
+                return [*found[0], f"[{index}]"], found[1]
         return None
     if isinstance(value, dict):
         for key, item in value.items():
-            steps = _find_nul(key)
-            if steps is not None:
-                return [" (a key)", f".{key!r}"]
-            steps = _find_nul(item)
-            if steps is not None:
-                return [*steps, f".{key}"]
+            found = _find(key)
+            if found is not None:
+                return [" (a key)", f".{key!r}"], found[1]
+            found = _find(item)
+            if found is not None:
+                return [*found[0], f".{key}"], found[1]
         return None
     if hasattr(kind, "__dataclass_fields__"):
         plan = _plan(kind)
@@ -74,20 +88,22 @@ def _find_nul(value: object) -> list[str] | None:
                 joined = "".join(filter(None, texts))
             except TypeError:  # a plugin put something else than text in a text field
                 joined = "".join(t for t in texts if isinstance(t, str))
-            if NUL in joined:
-                index = next(i for i, t in enumerate(texts) if isinstance(t, str) and NUL in t)
-                return [f".{plan.text_names[index]}"]
+            if _unstorable(joined):
+                index, text = next(
+                    (i, t) for i, t in enumerate(texts) if isinstance(t, str) and _unstorable(t)
+                )
+                return [f".{plan.text_names[index]}"], text
         for name in plan.nested_names:
             item = getattr(value, name)
             if item:
-                steps = _find_nul(item)
-                if steps is not None:
-                    return [*steps, f".{name}"]
+                found = _find(item)
+                if found is not None:
+                    return [*found[0], f".{name}"], found[1]
     return None
 
 
 def _clean_rows(items: tuple | list) -> bool:
-    """True when ``items`` are dataclasses of one type and none holds NUL (a statement's lines).
+    """True when ``items`` are dataclasses of one type and none holds bad text (a statement's lines).
 
     Thousands of lines are checked with one join over all their text fields;
     False means "look item by item", which also finds where the NUL is.
@@ -100,13 +116,13 @@ def _clean_rows(items: tuple | list) -> bool:
     plan = _plan(kind)
     if plan.texts is not None:
         try:
-            if NUL in "".join(filter(None, chain.from_iterable(map(plan.texts, items)))):
+            if _unstorable("".join(filter(None, chain.from_iterable(map(plan.texts, items))))):
                 return False
         except TypeError:  # something else than text in a text field
             return False
     for name in plan.nested_names:
         for item in map(attrgetter(name), items):
-            if item and _find_nul(item) is not None:
+            if item and _find(item) is not None:
                 return False
     return True
 

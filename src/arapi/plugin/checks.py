@@ -25,6 +25,7 @@ from operator import attrgetter
 from types import NoneType, UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from arapi.inputs import text_problem
 from arapi.plugin.types import KEY_MAX_LENGTH, InvoiceBatch, InvoiceFile, StatementFile
 
 
@@ -50,8 +51,10 @@ def invoice_file_problem(result: Any) -> str | None:
 def invoice_batch_problem(batch: Any) -> str | None:
     """What is wrong with an invoice source's batch (None when it is a proper InvoiceBatch)."""
     problem = _result_problem(batch, InvoiceBatch)
-    if problem is None and batch.cursor is not None and "\x00" in batch.cursor:
-        return "its cursor holds a NUL character"
+    if problem is None and batch.cursor is not None:
+        cursor_problem = text_problem(batch.cursor)
+        if cursor_problem is not None:
+            return f"its cursor {cursor_problem}"
     return problem
 
 
