@@ -236,6 +236,17 @@ def test_an_invoice_number_with_accented_letters_gets_a_reference_from_its_id(db
     assert rf.base_of(invoice.payment_reference) == f"{invoice.organization_id}X{invoice.id}"
 
 
+def test_a_given_payment_reference_is_stored_as_a_payer_types_it_back(db, ledger_setup):
+    viewer, customer, *_ = ledger_setup
+    with db.write() as s:
+        printed = make_invoice(
+            s, viewer, customer.id, "F-RF", payment_reference=" rf18-5390.0754 7034"
+        )
+        national = make_invoice(s, viewer, customer.id, "F-BVR", payment_reference="12-345 6")
+    assert printed.payment_reference == "RF18539007547034"  # a valid RF, compact
+    assert national.payment_reference == "12-3456"  # other references keep their punctuation
+
+
 def test_schedule_installments_must_add_up_and_take_payments(db, ledger_setup):
     viewer, customer, inv1, inv2, pay = ledger_setup
     with pytest.raises(ArapiError) as err, db.write() as s:

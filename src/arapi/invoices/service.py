@@ -141,9 +141,7 @@ def create(
         and repo.get_row(session, viewer.organization_id, data.corrects_id) is None
     ):
         raise NotFound("corrected invoice", ["correctsInvoiceId"])
-    reference = (
-        data.payment_reference.strip().replace(" ", "").upper() if data.payment_reference else None
-    )
+    reference = _payment_reference(data.payment_reference)
     invoice = repo.add(
         session,
         Invoice(
@@ -270,7 +268,7 @@ def update(session: Session, viewer: Viewer, invoice_id: int, changes: InvoiceCh
         changed["externalRef"] = [invoice.external_ref, changes.external_ref]
         invoice.external_ref = changes.external_ref or None
     if changes.payment_reference is not None:
-        reference = changes.payment_reference.strip().replace(" ", "").upper() or None
+        reference = _payment_reference(changes.payment_reference)
         if reference != invoice.payment_reference:
             changed["paymentReference"] = [invoice.payment_reference, reference]
             invoice.payment_reference = reference
@@ -278,6 +276,17 @@ def update(session: Session, viewer: Viewer, invoice_id: int, changes: InvoiceCh
         invoice.updated_at = utcnow()
         audit.record(session, viewer, "invoice.updated", "invoice", invoice.id, changes=changed)
     return invoice
+
+
+def _payment_reference(text: str | None) -> str | None:
+    """As a payer types it back: upper-case without spaces; an RF reference also without its
+    dashes or dots ("RF18-5390-0754-7034" is stored "RF18539007547034")."""
+    if not text:
+        return None
+    reference = text.strip().replace(" ", "").upper()
+    if rf.is_valid(reference):
+        return rf.normalize(reference)
+    return reference or None
 
 
 def cancel(session: Session, viewer: Viewer, invoice_id: int, reason: str | None = None) -> Invoice:
