@@ -14,7 +14,6 @@ pass over the result's strings.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,11 +23,11 @@ from operator import attrgetter
 from types import UnionType
 from typing import Union, get_args, get_origin, get_type_hints
 
+from arapi.inputs import text_problem
 from arapi.plugin.checks import tuple_getter
 from arapi.plugin.types import ParseError, ParseErrorCode
 
 NUL = "\x00"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _PROBLEMS = {
     "nul": "holds a NUL character: the file is damaged, binary, or in another encoding",
     "surrogate": "holds an unpaired surrogate (half of a character): it is not Unicode text",
@@ -50,8 +49,7 @@ def refuse_unstorable_text(value: object) -> None:
 
 
 def _unstorable(text: str) -> bool:
-    # Most text is ASCII: isascii() is one quick pass, the regex runs only on the rest.
-    return NUL in text or (not text.isascii() and _SURROGATE.search(text) is not None)
+    return text_problem(text) is not None  # one rule for every text arapi stores
 
 
 def _find(value: object) -> tuple[list[str], str] | None:
