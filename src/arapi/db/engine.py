@@ -44,11 +44,19 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds ASCII only: "ÉLECTRICITÉ" would never equal
+        # "électricité" as it does on PostgreSQL. Python's folds every letter.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         write = connection.get_execution_options().get("arapi_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _lower(value):
+    """lower() for SQLite that folds every letter, as PostgreSQL's does on UTF-8 text."""
+    return value.lower() if isinstance(value, str) else value  # NULL stays NULL
 
 
 class Database:
