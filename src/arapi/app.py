@@ -36,7 +36,7 @@ from arapi.graphql.context import Context, authenticate_header
 from arapi.graphql.errors import missing_error_codes
 from arapi.graphql.limits import INTERNAL, INTERNAL_MESSAGE, format_errors
 from arapi.graphql.scalars import uses_arapi_scalars
-from arapi.inputs import text_problem
+from arapi.inputs import ascii_digits, text_problem
 from arapi.plugin import PluginHost
 from arapi.repositories import organizations as organization_repo
 
@@ -142,7 +142,7 @@ class BodyLimitMiddleware:
         request_id = _request_id_of(scope)
         declared = _header(scope, "content-length")
         if declared is not None:
-            if not (declared.strip().isascii() and declared.strip().isdigit()):
+            if not ascii_digits(declared.strip()):
                 await error_response(400, BAD_REQUEST, "invalid Content-Length", request_id)(
                     scope, receive, send
                 )

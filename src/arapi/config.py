@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from arapi.errors import ArapiError, CommonErrorCode
+from arapi.inputs import ascii_digits
 
 DEFAULT_DATABASE_URL = "sqlite:///./arapi.db"
 CORS_ORIGINS_VARIABLE = "ARAPI_CORS_ORIGINS"
@@ -36,7 +37,7 @@ def _int(name: str, default: int) -> int:
     if not raw:
         return default
     text = raw.strip()
-    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+    if not ascii_digits(text) or int(text) == 0:
         raise _invalid(name, raw, "a whole number above 0")
     return int(text)
 

@@ -18,6 +18,12 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 
 
+def ascii_digits(text: str) -> bool:
+    """True for one or more of 0-9: ``str.isdigit()`` also takes "²", which int() refuses,
+    and "٣", which int() reads; neither is a digit in any file format arapi reads."""
+    return text.isascii() and text.isdigit()
+
+
 def text_problem(value: str) -> str | None:
     """Why ``value`` cannot be stored as text, or None."""
     if "\x00" in value:

@@ -16,6 +16,7 @@ from stdnum import iso11649
 from stdnum.iso7064 import mod_97_10
 
 from arapi.errors import ArapiError, CommonErrorCode
+from arapi.inputs import ascii_digits
 
 MAX_LENGTH = 25
 MAX_BASE_LENGTH = 21
@@ -42,7 +43,7 @@ def is_valid(ref: str | None) -> bool:
         return False
     compact = normalize(ref)
     check = compact[2:4]
-    if not compact.startswith("RF") or not (check.isascii() and check.isdigit()):  # not "²²"
+    if not compact.startswith("RF") or not ascii_digits(check):
         return False
     if not _BASE_CHARS.fullmatch(compact[4:]):
         return False

@@ -30,6 +30,7 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
+from arapi.inputs import ascii_digits
 from arapi.plugin import safexml
 
 MARKER_NAMESPACE = "urn:arapi:camt:entry-run"
@@ -84,7 +85,7 @@ class Plan:
         instead of "{urn:iso:...}Amt"), and the prefix is "".
         """
         index = marker.get("n", "")
-        index = int(index) if index.isascii() and index.isdigit() else -1
+        index = int(index) if ascii_digits(index) else -1
         if not 0 <= index < len(self.runs) or self.taken[index]:
             # a marker written in the document itself: each real one is met exactly once
             raise FallBack("unknown run marker")

@@ -21,13 +21,13 @@ from datetime import date
 from decimal import Decimal
 
 from arapi import rf
+from arapi.inputs import ascii_digits
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile, StatementLine
 from arapi_cfonb.account import account_id
 from arapi_cfonb.records import (
     RECORD_CODES,
     RECORD_LENGTH,
     Record,
-    is_digits,
     parse_amount,
     parse_currency,
     parse_date,
@@ -57,9 +57,9 @@ class CfonbParser:
         record = text[:RECORD_LENGTH].ljust(RECORD_LENGTH)
         return (
             record[:2] in ("01", "04")
-            and is_digits(record[2:7])
-            and is_digits(record[11:16])
-            and is_digits(record[34:40])
+            and ascii_digits(record[2:7])
+            and ascii_digits(record[11:16])
+            and ascii_digits(record[34:40])
             and bool(_SNIFF_AMOUNT.match(record[90:104]))
         )
 

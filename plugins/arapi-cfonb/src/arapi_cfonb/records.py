@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from arapi.errors import ArapiError
+from arapi.inputs import ascii_digits
 from arapi.money import normalize_currency
 from arapi.plugin.types import ParseError, ParseErrorCode
 
@@ -81,18 +82,13 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def is_digits(raw: str) -> bool:
-    """ASCII digits only: str.isdigit() also takes "²" and "٣", which int() refuses or misreads."""
-    return raw.isascii() and raw.isdigit()
-
-
 def parse_date(
     record: Record, span: tuple[int, int], what: str, *, optional: bool = False
 ) -> date | None:
     raw = record[span]
     if optional and raw.strip("0 ") == "":
         return None
-    if len(raw) != 6 or not is_digits(raw):
+    if len(raw) != 6 or not ascii_digits(raw):
         raise record.error(ParseErrorCode.INVALID_DATE, f"{what} {raw!r} is not a DDMMYY date")
     day, month, yy = int(raw[:2]), int(raw[2:4]), int(raw[4:])
     year = 1900 + yy if yy >= 80 else 2000 + yy
@@ -109,7 +105,7 @@ def parse_decimals(record: Record, warnings: list[str]) -> int:
     if raw == " ":
         warnings.append(f"line {record.line_no}: {record.where}blank number of decimals, 2 assumed")
         return 2
-    if not is_digits(raw):
+    if not ascii_digits(raw):
         raise record.error(
             ParseErrorCode.INVALID_AMOUNT, f"number of decimals {raw!r} is not a digit"
         )

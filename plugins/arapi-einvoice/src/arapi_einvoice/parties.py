@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from arapi.inputs import ascii_digits
 from arapi.plugin.types import Party
 from arapi_einvoice.values import compact
 
@@ -50,7 +51,7 @@ def _french_number(scheme: str, value: str, country: str | None) -> tuple[str, s
     """("siren"|"siret", digits) when the id is a French register number."""
     digits = re.sub(r"[\s.]", "", value)
     french_scheme = scheme in (SIRENE, SIRET) or (scheme == "" and country == "FR")
-    if not french_scheme or not (digits.isascii() and digits.isdigit()):
+    if not french_scheme or not ascii_digits(digits):
         return None
     if len(digits) == 9:
         return "siren", digits

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from arapi.errors import ArapiError
+from arapi.inputs import ascii_digits
 from arapi.money import normalize_currency
 from arapi.plugin.types import ParseError, ParseErrorCode
 from arapi_mt940.lexer import Field
@@ -102,7 +103,7 @@ def make_date(year: int, month: int, day: int, line_no: int, raw: str, warnings:
 
 
 def parse_yymmdd(raw: str, line_no: int, warnings: list[str]) -> date:
-    if len(raw) != 6 or not (raw.isascii() and raw.isdigit()):  # "²" is a digit to isdigit()
+    if len(raw) != 6 or not ascii_digits(raw):
         raise ParseError(ParseErrorCode.INVALID_DATE, f"not a YYMMDD date: {raw!r}", line=line_no)
     return make_date(full_year(int(raw[:2])), int(raw[2:4]), int(raw[4:]), line_no, raw, warnings)
 
