@@ -13,7 +13,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
@@ -194,12 +194,17 @@ def undated_credit_warnings(statement: Statement) -> list[str]:
     )
     if not undated:
         return []
-    fallback = statement.closing_date or statement.opening_date
+    fallback = _statement_day(statement)
     dated = f"its closing date {fallback}" if fallback else "the day of the import"
     return [
         f"statement {_label(statement)}: {undated} credit line(s) carry neither a booking nor a "
         f"value date; their payments are dated {dated}"
     ]
+
+
+def _statement_day(statement: Statement) -> date | None:
+    """The date a credit without one of its own is paid on: the statement's closing (else opening) date."""
+    return statement.closing_date or statement.opening_date
 
 
 def continuity_warnings(statements: Iterable[Statement]) -> list[str]:
@@ -722,7 +727,7 @@ def _payments_for(
     org: int, st: Statement, fresh, entry_ids: list[int], now: datetime
 ) -> Iterator[dict]:
     """Booked credits become unapplied payments; a batch credit whose details split it gives one per detail."""
-    undated = st.closing_date or st.opening_date or now.date()
+    undated = _statement_day(st) or now.date()
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
         if minor <= 0 or not _may_be_paid(line):
             continue

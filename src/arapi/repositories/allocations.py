@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from arapi.models import Allocation
+from arapi.repositories import owned
 from arapi.repositories.balances import SETTLED
 
 
@@ -21,11 +22,7 @@ def get(session: Session, org_id: int, allocation_id: int) -> Allocation | None:
 
 
 def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, Allocation]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    stmt = select(Allocation).where(Allocation.organization_id == org_id, Allocation.id.in_(ids))
-    return {a.id: a for a in session.scalars(stmt)}
+    return owned.by_ids(session, Allocation, org_id, ids)
 
 
 def reversals_of(session: Session, allocation_ids: Iterable[int]) -> dict[int, Allocation]:

@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from arapi.models import Customer, CustomerIban, CustomerPayerName
-from arapi.repositories import paging
+from arapi.repositories import owned, paging
 
 
 @dataclass(frozen=True)
@@ -69,11 +69,7 @@ def get(session: Session, org_id: int, customer_id: int) -> Customer | None:
 
 
 def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, Customer]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    stmt = select(Customer).where(Customer.organization_id == org_id, Customer.id.in_(ids))
-    return {c.id: c for c in session.scalars(stmt)}
+    return owned.by_ids(session, Customer, org_id, ids)
 
 
 def by_external_ref(session: Session, org_id: int, ref: str) -> Customer | None:

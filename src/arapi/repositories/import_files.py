@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arapi.models import ImportFile
-from arapi.repositories import paging
+from arapi.repositories import owned, paging
 
 
 def find(session: Session, org_id: int, kind: str, sha256: str) -> ImportFile | None:
@@ -43,11 +43,7 @@ def latest(session: Session, org_id: int, kind: str, fmt: str) -> ImportFile | N
 
 
 def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, ImportFile]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    stmt = select(ImportFile).where(ImportFile.organization_id == org_id, ImportFile.id.in_(ids))
-    return {row.id: row for row in session.scalars(stmt)}
+    return owned.by_ids(session, ImportFile, org_id, ids)
 
 
 def page(session: Session, org_id: int, kind: str | None, *, limit, after, before, forward):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arapi.models import Installment, PaymentSchedule, ScheduleInvoice
-from arapi.repositories import paging
+from arapi.repositories import owned, paging
 
 
 @dataclass(frozen=True)
@@ -39,13 +39,7 @@ def get(session: Session, org_id: int, schedule_id: int) -> PaymentSchedule | No
 
 
 def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, PaymentSchedule]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    stmt = select(PaymentSchedule).where(
-        PaymentSchedule.organization_id == org_id, PaymentSchedule.id.in_(ids)
-    )
-    return {s.id: s for s in session.scalars(stmt)}
+    return owned.by_ids(session, PaymentSchedule, org_id, ids)
 
 
 def page(session: Session, org_id: int, f: ScheduleFilter, *, limit, after, before, forward):

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from arapi.db.base import UTCDateTime
 from arapi.models import BankStatement, Payment, StatementEntry
 from arapi.models.statement import CONTENT_KEYED
-from arapi.repositories import locks, paging
+from arapi.repositories import locks, owned, paging
 from arapi.repositories.balances import PaymentBalance
 
 
@@ -243,13 +243,7 @@ def for_import(session: Session, org_id: int, import_file_id: int) -> list[BankS
 
 
 def get_many(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, BankStatement]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    stmt = select(BankStatement).where(
-        BankStatement.organization_id == org_id, BankStatement.id.in_(ids)
-    )
-    return {s.id: s for s in session.scalars(stmt)}
+    return owned.by_ids(session, BankStatement, org_id, ids)
 
 
 def page(session: Session, org_id: int, *, limit, after, before, forward):
@@ -267,13 +261,7 @@ def page(session: Session, org_id: int, *, limit, after, before, forward):
 
 
 def entries_by_id(session: Session, org_id: int, ids: Iterable[int]) -> dict[int, StatementEntry]:
-    ids = list(set(ids))
-    if not ids:
-        return {}
-    stmt = select(StatementEntry).where(
-        StatementEntry.organization_id == org_id, StatementEntry.id.in_(ids)
-    )
-    return {row.id: row for row in session.scalars(stmt)}
+    return owned.by_ids(session, StatementEntry, org_id, ids)
 
 
 def entries_page(
