@@ -7,10 +7,8 @@ entries 1.8 KB median and 2.6 KB mean) and prints, measured in the same run:
 
 - entries/s of ``arapi_camt`` against a bare ``lxml.etree.iterparse`` loop
   over the same bytes that only reads each ``Ntry/Amt`` (and clears, as any
-  streaming loop must); goal: ours within 1.5x of bare. Ours parses the
-  entries in chunks with one worker thread parsing ahead (libxml2 runs
-  without the GIL), so the CPU ratio and the ratio with that thread off are
-  printed beside the wall-clock one;
+  streaming loop must); goal: ours within 1.5x of bare. The CPU-time ratio
+  is printed beside the wall-clock one (both run on one thread);
 - peak RSS (``VmHWM``) of a fresh subprocess per case: the input bytes
   alone, the bare loop, our parser, and a whole-tree ``etree.fromstring`` for
   scale; goal: flat memory (our parser holds the input and its result, never
@@ -337,17 +335,6 @@ def our_parser(data: bytes) -> int:
     return sum(len(statement.lines) for statement in parse_statement(data).statements)
 
 
-def our_parser_one_thread(data: bytes) -> int:
-    """Ours without the worker thread that parses the next chunk ahead."""
-    from arapi_camt import runs
-
-    saved, runs.THREADED_FROM_CHUNKS = runs.THREADED_FROM_CHUNKS, sys.maxsize
-    try:
-        return our_parser(data)
-    finally:
-        runs.THREADED_FROM_CHUNKS = saved
-
-
 def parse_statement(data: bytes):
     from arapi_camt import Camt053Parser
 
@@ -539,26 +526,21 @@ def run(quick: bool = False) -> None:
 
         _where_the_time_goes(paths[small].read_bytes())
 
-        print(
-            f"\nthroughput (best of {repeat} interleaved runs, same bytes in memory; CPU counts "
-            "every thread of the process)"
-        )
+        print(f"\nthroughput (best of {repeat} interleaved runs, same bytes in memory)")
         print(
             f"{'entries':>8} {'bare entries/s':>15} {'ours entries/s':>15} {'ours/bare wall':>15} "
-            f"{'ours/bare CPU':>14} {'one thread/s':>13} {'one thread/bare':>16}"
+            f"{'ours/bare CPU':>14}"
         )
         for n, path in paths.items():
             data = path.read_bytes()
-            assert (
-                bare_loop(data) == n and our_parser(data) == n and our_parser_one_thread(data) == n
-            )
-            (bare, bare_cpu), (ours, ours_cpu), (single, _) = _best_wall_and_cpu(
-                [bare_loop, our_parser, our_parser_one_thread], data, repeat
+            assert bare_loop(data) == n and our_parser(data) == n
+            (bare, bare_cpu), (ours, ours_cpu) = _best_wall_and_cpu(
+                [bare_loop, our_parser], data, repeat
             )
             verdict = "within the 1.5x goal" if ours / bare <= 1.5 else "over the 1.5x goal"
             print(
                 f"{n:>8} {n / bare:>15,.0f} {n / ours:>15,.0f} {ours / bare:>14.2f}x "
-                f"{ours_cpu / bare_cpu:>13.2f}x {n / single:>13,.0f} {single / bare:>15.2f}x  {verdict}"
+                f"{ours_cpu / bare_cpu:>13.2f}x  {verdict}"
             )
             del data
 

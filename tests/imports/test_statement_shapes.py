@@ -143,6 +143,18 @@ def test_a_credit_without_dates_takes_the_statement_closing_date(db, host):
     ) in result.summary["warnings"]
 
 
+def test_a_credit_without_dates_takes_the_opening_date_when_there_is_no_closing_one(db, host):
+    viewer = make_org(db)
+    undated = dataclasses.replace(CREDIT, booking_date=None, value_date=None)
+    data = _file("opening only", undated, opening_date=date(2025, 3, 1))
+    result = _import(db, viewer, host, data)
+    assert _payments(db) == [(10000, "EUR", date(2025, 3, 1))]
+    assert (
+        "statement " + ACCOUNT + ": 1 credit line(s) carry neither a booking nor a value date; "
+        "their payments are dated its opening date 2025-03-01"
+    ) in result.summary["warnings"]
+
+
 def test_a_credit_without_any_date_is_dated_the_day_of_the_import(db, host):
     viewer = make_org(db)
     undated = dataclasses.replace(CREDIT, booking_date=None, value_date=None)

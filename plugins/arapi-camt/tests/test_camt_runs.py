@@ -56,15 +56,13 @@ def streamed(data: bytes):
 
 @pytest.fixture
 def small_chunks(monkeypatch):
-    """Chunks of two entries, parsed ahead on the worker thread from two chunks on."""
+    """Chunks of two entries: a run spans several chunks."""
     monkeypatch.setattr(runs, "CHUNK_ENTRIES", 2)
-    monkeypatch.setattr(runs, "THREADED_FROM_CHUNKS", 2)
 
 
-@pytest.mark.parametrize("threaded", [False, True], ids=["inline", "worker-thread"])
-def test_chunked_read_equals_streamed_read(request, threaded):
-    if threaded:
-        request.getfixturevalue("small_chunks")
+@pytest.mark.parametrize("chunk_entries", [128, 2], ids=["one-chunk", "two-entry-chunks"])
+def test_chunked_read_equals_streamed_read(monkeypatch, chunk_entries):
+    monkeypatch.setattr(runs, "CHUNK_ENTRIES", chunk_entries)
     data = document(statement(entries(9)), statement(entries(4, start=10), statement_id="S-2"))
     chunked = read_in_chunks(data, ACCEPTED)
     assert chunked == streamed(data)
@@ -251,7 +249,6 @@ def _statement_pieces(draw) -> list[list[str]]:
 @given(_statement_pieces(), st.integers(1, 3))
 def test_any_mix_of_pieces_reads_as_when_streamed(monkeypatch, statements, chunk_entries):
     monkeypatch.setattr(runs, "CHUNK_ENTRIES", chunk_entries)
-    monkeypatch.setattr(runs, "THREADED_FROM_CHUNKS", 2)
     counter = iter(range(1, 1000))
     bodies = [
         "".join(entry(next(counter)) if piece == "ENTRY" else piece for piece in pieces)

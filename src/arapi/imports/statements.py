@@ -194,17 +194,24 @@ def undated_credit_warnings(statement: Statement) -> list[str]:
     )
     if not undated:
         return []
-    fallback = _statement_day(statement)
-    dated = f"its closing date {fallback}" if fallback else "the day of the import"
+    day = _statement_day(statement)
+    dated = f"its {day[0]} date {day[1]}" if day else "the day of the import"
     return [
         f"statement {_label(statement)}: {undated} credit line(s) carry neither a booking nor a "
         f"value date; their payments are dated {dated}"
     ]
 
 
-def _statement_day(statement: Statement) -> date | None:
-    """The date a credit without one of its own is paid on: the statement's closing (else opening) date."""
-    return statement.closing_date or statement.opening_date
+def _statement_day(statement: Statement) -> tuple[str, date] | None:
+    """The date a credit without one of its own is paid on: the statement's closing (else opening) date.
+
+    Given as ("closing" or "opening", the date) so the warning can say which.
+    """
+    if statement.closing_date:
+        return "closing", statement.closing_date
+    if statement.opening_date:
+        return "opening", statement.opening_date
+    return None
 
 
 def continuity_warnings(statements: Iterable[Statement]) -> list[str]:
@@ -727,7 +734,8 @@ def _payments_for(
     org: int, st: Statement, fresh, entry_ids: list[int], now: datetime
 ) -> Iterator[dict]:
     """Booked credits become unapplied payments; a batch credit whose details split it gives one per detail."""
-    undated = _statement_day(st) or now.date()
+    day = _statement_day(st)
+    undated = day[1] if day else now.date()
     for (line, _key, minor, cur), entry_id in zip(fresh, entry_ids, strict=True):
         if minor <= 0 or not _may_be_paid(line):
             continue
