@@ -209,6 +209,34 @@ def test_fin_envelope_several_messages_and_crlf():
     assert result.statements[0].account == "37040044/0532013000"
 
 
+def test_a_statement_over_two_pages_carries_its_intermediate_balances():
+    """A long statement is sent as several messages (:28C: 5/1, 5/2): each page opens with
+    the intermediate :60M: the previous one closed with (:62M:), and each balances."""
+    pages = (
+        ":20:PAGE1\n:25:DE89370400440532013000\n:28C:5/1\n:60F:C240102EUR100,00\n"
+        ":61:2401030103C20,00NTRFNONREF\n:62M:C240103EUR120,00\n-\n"
+        ":20:PAGE2\n:25:DE89370400440532013000\n:28C:5/2\n:60M:C240103EUR120,00\n"
+        ":61:2401030103D5,50NTRFNONREF\n:62F:C240103EUR114,50\n-\n"
+    )
+    result = PARSER.parse(pages.encode())
+    first, second = result.statements
+    assert (first.statement_id, first.opening_balance, first.closing_balance) == (
+        "5/1",
+        Decimal("100.00"),
+        Decimal("120.00"),
+    )
+    assert (second.statement_id, second.opening_balance, second.closing_balance) == (
+        "5/2",
+        Decimal("120.00"),
+        Decimal("114.50"),
+    )
+    assert [line.amount for s in result.statements for line in s.lines] == [
+        Decimal("20.00"),
+        Decimal("-5.50"),
+    ]
+    assert result.warnings == ()
+
+
 def test_crlf_lf_and_cr_give_the_same_statements():
     lf = PARSER.parse(GERMAN.replace("\r\n", "\n").encode())
     crlf = PARSER.parse(GERMAN.encode())
