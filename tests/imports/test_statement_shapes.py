@@ -127,39 +127,40 @@ def test_details_that_do_not_split_a_credit_leave_one_payment_for_the_line(
 # ---------------------------------------------------------------- dates
 
 
+UNDATED = dataclasses.replace(CREDIT, booking_date=None, value_date=None)
+
+
+def _undated_warning(dated: str) -> str:
+    return (
+        "statement " + ACCOUNT + ": 1 credit line(s) carry neither a booking nor a value date; "
+        "their payments are dated " + dated
+    )
+
+
 def test_a_credit_without_dates_takes_the_statement_closing_date(db, host):
     viewer = make_org(db)
-    undated = dataclasses.replace(CREDIT, booking_date=None, value_date=None)
     valued = dataclasses.replace(
         CREDIT, booking_date=None, value_date=date(2025, 3, 1), remittance="v"
     )
-    debit = dataclasses.replace(undated, amount=Decimal("-5.00"), remittance="fee")
-    data = _file("undated", undated, valued, debit, closing_date=date(2025, 3, 31))
+    debit = dataclasses.replace(UNDATED, amount=Decimal("-5.00"), remittance="fee")
+    data = _file("undated", UNDATED, valued, debit, closing_date=date(2025, 3, 31))
     result = _import(db, viewer, host, data)
     assert _payments(db) == [(10000, "EUR", date(2025, 3, 31)), (10000, "EUR", date(2025, 3, 1))]
-    assert (
-        "statement " + ACCOUNT + ": 1 credit line(s) carry neither a booking nor a value date; "
-        "their payments are dated its closing date 2025-03-31"
-    ) in result.summary["warnings"]
+    assert _undated_warning("its closing date 2025-03-31") in result.summary["warnings"]
 
 
 def test_a_credit_without_dates_takes_the_opening_date_when_there_is_no_closing_one(db, host):
     viewer = make_org(db)
-    undated = dataclasses.replace(CREDIT, booking_date=None, value_date=None)
-    data = _file("opening only", undated, opening_date=date(2025, 3, 1))
+    data = _file("opening only", UNDATED, opening_date=date(2025, 3, 1))
     result = _import(db, viewer, host, data)
     assert _payments(db) == [(10000, "EUR", date(2025, 3, 1))]
-    assert (
-        "statement " + ACCOUNT + ": 1 credit line(s) carry neither a booking nor a value date; "
-        "their payments are dated its opening date 2025-03-01"
-    ) in result.summary["warnings"]
+    assert _undated_warning("its opening date 2025-03-01") in result.summary["warnings"]
 
 
 def test_a_credit_without_any_date_is_dated_the_day_of_the_import(db, host):
     viewer = make_org(db)
-    undated = dataclasses.replace(CREDIT, booking_date=None, value_date=None)
     today = utcnow().date()
-    result = _import(db, viewer, host, _file("no date at all", undated))
+    result = _import(db, viewer, host, _file("no date at all", UNDATED))
     [(_, _, received_on)] = _payments(db)
     assert received_on in (today, utcnow().date())  # the import may straddle midnight UTC
     assert any("dated the day of the import" in w for w in result.summary["warnings"])

@@ -174,6 +174,15 @@ def _entry_point(name: str, value: str) -> importlib.metadata.EntryPoint:
     return importlib.metadata.EntryPoint(name=name, value=value, group="arapi")
 
 
+def _module_load_error(monkeypatch, tmp_path, name: str, source: str) -> PluginError:
+    """How loading fails for a plugin ``name`` whose module holds ``source``."""
+    module = f"arapi_{name}_plugin_4f2a"
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _with_entry_points(monkeypatch, _entry_point(name, module))
+    return load_error(PluginHost.from_entry_points)
+
+
 def test_a_missing_module_fails_naming_the_plugin(monkeypatch):
     _with_entry_points(monkeypatch, _entry_point("broken", "arapi_no_such_module_4f2a"))
     error = load_error(PluginHost.from_entry_points)
@@ -184,10 +193,9 @@ def test_a_missing_module_fails_naming_the_plugin(monkeypatch):
 
 
 def test_a_module_that_raises_on_import_fails_naming_the_plugin(monkeypatch, tmp_path):
-    (tmp_path / "arapi_exploding_plugin_4f2a.py").write_text("raise RuntimeError('no config')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    _with_entry_points(monkeypatch, _entry_point("exploding", "arapi_exploding_plugin_4f2a"))
-    error = load_error(PluginHost.from_entry_points)
+    error = _module_load_error(
+        monkeypatch, tmp_path, "exploding", "raise RuntimeError('no config')\n"
+    )
     assert error.code is PluginErrorCode.PLUGIN_LOAD_FAILED
     assert "plugin 'exploding'" in error.message and "RuntimeError: no config" in error.message
 
@@ -207,13 +215,8 @@ def test_an_entry_point_to_a_missing_attribute_fails(monkeypatch):
 
 
 def test_a_module_with_a_misspelt_hook_fails_with_a_suggestion(monkeypatch, tmp_path):
-    (tmp_path / "arapi_misspelt_plugin_4f2a.py").write_text(
-        "from arapi.plugin import hookimpl\n\n"
-        "@hookimpl\ndef arapi_statment_parsers():\n    return []\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    _with_entry_points(monkeypatch, _entry_point("misspelt", "arapi_misspelt_plugin_4f2a"))
-    error = load_error(PluginHost.from_entry_points)
+    source = "from arapi.plugin import hookimpl\n\n@hookimpl\ndef arapi_statment_parsers():\n    return []\n"
+    error = _module_load_error(monkeypatch, tmp_path, "misspelt", source)
     assert error.code is PluginErrorCode.PLUGIN_LOAD_FAILED
     assert "plugin 'misspelt'" in error.message
     assert "unknown hook arapi_statment_parsers" in error.message
@@ -504,12 +507,8 @@ def test_first_party_sniffers_agree_on_their_own_kind_of_file():
 
 def test_a_module_that_exits_on_import_fails_naming_the_plugin(monkeypatch, tmp_path):
     """sys.exit() is not an Exception: uncaught, it ended `arapi plugins` naming nobody."""
-    (tmp_path / "arapi_exiting_plugin_4f2a.py").write_text(
-        "import sys\nsys.exit('config file missing')\n"
-    )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    _with_entry_points(monkeypatch, _entry_point("exiting", "arapi_exiting_plugin_4f2a"))
-    error = load_error(PluginHost.from_entry_points)
+    source = "import sys\nsys.exit('config file missing')\n"
+    error = _module_load_error(monkeypatch, tmp_path, "exiting", source)
     assert error.code is PluginErrorCode.PLUGIN_LOAD_FAILED
     assert "plugin 'exiting'" in error.message
     assert "SystemExit: config file missing" in error.message

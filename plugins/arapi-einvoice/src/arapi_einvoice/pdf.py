@@ -66,12 +66,14 @@ class _Decoded:
 
     def __init__(self) -> None:
         self.total = 0
-        self.exhausted = False
+
+    @property
+    def exhausted(self) -> bool:
+        return self.total > MAX_DECODED_BYTES
 
     def add(self, size: int) -> None:
         self.total += size
-        if self.total > MAX_DECODED_BYTES:
-            self.exhausted = True
+        if self.exhausted:
             raise ParseError(
                 ParseErrorCode.ZIP_BOMB,
                 f"the PDF's XML attachments decompress to more than {MAX_DECODED_BYTES} bytes",
