@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from arapi.db.base import Base, Created, Currency, Id, Minor, fk, org_fk
+from arapi.db.base import Base, Created, Currency, Id, IdType, Minor, fk, org_fk
 
 
 class ImportFile(Base):
@@ -30,6 +40,8 @@ class ImportFile(Base):
 
 class BankStatement(Base):
     __tablename__ = "bank_statements"
+    # What an entry's foreign key refers to: its statement within its organization.
+    __table_args__ = (UniqueConstraint("id", "organization_id"),)
 
     id: Mapped[Id]
     organization_id: Mapped[int] = org_fk()
@@ -59,6 +71,15 @@ class StatementEntry(Base):
 
     __tablename__ = "statement_entries"
     __table_args__ = (
+        # One key checks both the statement and the tenant: an entry can only belong to a
+        # statement of its own organization, and the organization is the statement's (itself
+        # a foreign key). A bulk import pays one foreign-key check per entry, not two, and
+        # the key carries the tenant column as sharding by organization wants.
+        ForeignKeyConstraint(
+            ["statement_id", "organization_id"],
+            ["bank_statements.id", "bank_statements.organization_id"],
+            ondelete="CASCADE",
+        ),
         UniqueConstraint("organization_id", "account_key", "natural_key"),
         # Content-keyed lines by bank reference: an end-of-day line the bank re-sent with
         # changed text is found by it (imports.statements._changed_repeats). Partial, so
@@ -74,8 +95,8 @@ class StatementEntry(Base):
     )
 
     id: Mapped[Id]
-    organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
-    statement_id: Mapped[int] = fk("bank_statements.id", ondelete="CASCADE")
+    organization_id: Mapped[int] = mapped_column(IdType)  # checked through the statement's key
+    statement_id: Mapped[int] = mapped_column(IdType, index=True)
     account_key: Mapped[str] = mapped_column(String(70))
     natural_key: Mapped[str] = mapped_column(String(200))
     booking_date: Mapped[date | None]
