@@ -4,29 +4,41 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arapi.db.base import Base, Created, Currency, Id, Minor, fk, org_fk
+
+
+def _where_set(column: str) -> Index:
+    """``ix_payments_<column>`` over the rows where ``column`` is not NULL (partial, on both databases)."""
+    where = text(f"{column} IS NOT NULL")
+    return Index(f"ix_payments_{column}", column, postgresql_where=where, sqlite_where=where)
 
 
 class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
         Index("ix_payments_org_received", "organization_id", "received_on", "id"),
+        # Only where set: an imported payment has no customer until it is applied, and OFX
+        # or CFONB lines carry no end-to-end id. Lookups by value (=, IN, = ANY) still use
+        # them; a bulk import writes no index entry for the empty ones.
+        _where_set("customer_id"),
+        _where_set("end_to_end_id"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
     )
 
     id: Mapped[Id]
     organization_id: Mapped[int] = org_fk(index=False)  # led by a composite index
-    customer_id: Mapped[int | None] = fk("customers.id", nullable=True)
+    customer_id: Mapped[int | None] = fk("customers.id", nullable=True, index=False)
     amount_minor: Mapped[Minor]
     currency: Mapped[Currency]
     received_on: Mapped[date]
     payer_name: Mapped[str | None] = mapped_column(String(300))
-    payer_iban: Mapped[str | None] = mapped_column(String(34), index=True)
+    # Shown with the payment and learnt when it is applied; never searched: no index.
+    payer_iban: Mapped[str | None] = mapped_column(String(34))
     reference: Mapped[str | None] = mapped_column(Text)
-    end_to_end_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    end_to_end_id: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(20), default="api")  # api | statement | demo
     statement_entry_id: Mapped[int | None] = fk("statement_entries.id", nullable=True)
     created_at: Mapped[Created]
