@@ -129,16 +129,11 @@ def test_the_migration_moves_entries_and_their_payments_up_and_down(db_url, plug
         upgrade(db_url)  # the PostgreSQL database is shared by the run: leave it at head
 
 
-def test_a_sqlite_upgrade_that_would_leave_a_broken_key_rolls_back(tmp_path):
-    # SQLite rebuilds tables with foreign keys off; every key is checked before commit.
+def _plant_orphan_payment(path) -> None:
+    """A payment pointing at an entry that does not exist, written with foreign keys off."""
     import sqlite3
 
-    from alembic.migration import MigrationContext
-
-    path = tmp_path / "arapi.db"
-    url = f"sqlite:///{path}"
-    upgrade(url, BEFORE_THE_KEY)
-    raw = sqlite3.connect(path)  # foreign keys off, as SQLite starts: plant an orphan payment
+    raw = sqlite3.connect(path)  # foreign keys are off on a new SQLite connection
     raw.execute(
         "INSERT INTO payments (organization_id, amount_minor, currency, received_on, source, "
         "statement_entry_id, created_at) VALUES (99, 100, 'EUR', '2025-03-01', 'api', 12345, "
@@ -146,6 +141,16 @@ def test_a_sqlite_upgrade_that_would_leave_a_broken_key_rolls_back(tmp_path):
     )
     raw.commit()
     raw.close()
+
+
+def test_a_sqlite_upgrade_that_would_leave_a_broken_key_rolls_back(tmp_path):
+    # SQLite rebuilds tables with foreign keys off; every key is checked before commit.
+    from alembic.migration import MigrationContext
+
+    path = tmp_path / "arapi.db"
+    url = f"sqlite:///{path}"
+    upgrade(url, BEFORE_THE_KEY)
+    _plant_orphan_payment(path)
 
     with pytest.raises(RuntimeError, match="broken foreign keys"):
         upgrade(url)
@@ -158,3 +163,12 @@ def test_a_sqlite_upgrade_that_would_leave_a_broken_key_rolls_back(tmp_path):
         assert {row[2] for row in keys} == {"organizations", "bank_statements"}  # as before
     finally:
         db.dispose()
+
+
+def test_a_sqlite_upgrade_with_nothing_to_do_does_not_read_every_row(tmp_path):
+    # The check runs only after a migration: at head, upgrade stays a no-op on any database.
+    path = tmp_path / "arapi.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    _plant_orphan_payment(path)
+    upgrade(url)
