@@ -8,6 +8,9 @@ the payments that point at them, up and down, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +32,16 @@ STATEMENT = camt(
     ],
     closing="175.00",
 )
+
+
+@contextmanager
+def _database(url: str) -> Iterator[Database]:
+    """The database at ``url`` as it is now (its migration may have changed since last opened)."""
+    db = Database(url)
+    try:
+        yield db
+    finally:
+        db.dispose()
 
 
 def _ledger(db: Database) -> dict:
@@ -95,18 +108,14 @@ def test_deleting_a_statement_or_its_organization_deletes_its_entries(db, plugin
 def test_the_migration_moves_entries_and_their_payments_up_and_down(db_url, plugins):
     downgrade(db_url, BEFORE_THE_KEY)
     try:
-        db = Database(db_url)
-        try:
+        with _database(db_url) as db:
             acme = make_org(db)
             do_import(db, acme, plugins, STATEMENT)
             before = _ledger(db)
-        finally:
-            db.dispose()
         assert len(before["entries"]) == 3 and len(before["payments"]) == 2
 
         upgrade(db_url)
-        db = Database(db_url)
-        try:
+        with _database(db_url) as db:
             assert _ledger(db) == before
             # The next day's statement repeats R2: only R4 is new, and it is written under the key.
             next_day = camt(
@@ -115,16 +124,11 @@ def test_the_migration_moves_entries_and_their_payments_up_and_down(db_url, plug
             )
             assert do_import(db, acme, plugins, next_day).summary["newEntries"] == 1
             after = _ledger(db)
-        finally:
-            db.dispose()
         assert len(after["entries"]) == 4 and len(after["payments"]) == 3
 
         downgrade(db_url, BEFORE_THE_KEY)
-        db = Database(db_url)
-        try:
+        with _database(db_url) as db:
             assert _ledger(db) == after
-        finally:
-            db.dispose()
     finally:
         upgrade(db_url)  # the PostgreSQL database is shared by the run: leave it at head
 
@@ -155,14 +159,10 @@ def test_a_sqlite_upgrade_that_would_leave_a_broken_key_rolls_back(tmp_path):
     with pytest.raises(RuntimeError, match="broken foreign keys"):
         upgrade(url)
 
-    db = Database(url)
-    try:
-        with db.engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == BEFORE_THE_KEY
-            keys = conn.exec_driver_sql("PRAGMA foreign_key_list(statement_entries)").fetchall()
-        assert {row[2] for row in keys} == {"organizations", "bank_statements"}  # as before
-    finally:
-        db.dispose()
+    with _database(url) as db, db.engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == BEFORE_THE_KEY
+        keys = conn.exec_driver_sql("PRAGMA foreign_key_list(statement_entries)").fetchall()
+    assert {row[2] for row in keys} == {"organizations", "bank_statements"}  # as before
 
 
 def test_a_sqlite_upgrade_with_nothing_to_do_does_not_read_every_row(tmp_path):
