@@ -233,6 +233,43 @@ def test_ultimate_debtor_names_the_counterparty_when_the_debtor_has_no_name():
     )
 
 
+REVERSAL = "<RvslInd>true</RvslInd>"
+
+
+def test_reversed_collection_is_paid_back_to_its_debtor():
+    """A refunded direct debit (DBIT, reversal) as Swiss banks write it: the original parties."""
+    details = tx(
+        "<RltdPties><Dbtr><Nm>Bernasconi Maria</Nm></Dbtr>"
+        "<DbtrAcct><Id><IBAN>CH3709000000250094580</IBAN></Id></DbtrAcct></RltdPties>"
+    )
+    line = only_line(statement_xml(entry("6.00", "DBIT", extra=REVERSAL, details=details)))
+    assert (line.counterparty_name, line.counterparty_iban) == (
+        "Bernasconi Maria",
+        "CH3709000000250094580",
+    )
+    # The same transaction, not a reversal: a debit's counterparty is its creditor, absent here.
+    plain = only_line(statement_xml(entry("6.00", "DBIT", details=details)))
+    assert (plain.counterparty_name, plain.counterparty_iban) == (None, None)
+
+
+def test_reversal_written_as_a_booking_of_its_own_still_names_the_counterparty():
+    """Dutch banks fill an unpaid collection's reversal with a Cdtr: read when no Dbtr is given."""
+    details = tx(
+        "<RltdPties><Cdtr><Nm>Test Customer</Nm></Cdtr>"
+        "<CdtrAcct><Id><IBAN>NL46ABNA0499998748</IBAN></Id></CdtrAcct></RltdPties>"
+    )
+    line = only_line(statement_xml(entry("594.05", "DBIT", extra=REVERSAL, details=details)))
+    assert line.counterparty_name == "Test Customer"
+    assert line.counterparty_iban == "NL46ABNA0499998748"
+    # ...but never our own account.
+    ours = tx(
+        f"<RltdPties><Cdtr><Nm>Us</Nm></Cdtr><CdtrAcct><Id><IBAN>{OWN_IBAN}</IBAN></Id>"
+        "</CdtrAcct></RltdPties>"
+    )
+    line = only_line(statement_xml(entry("594.05", "DBIT", extra=REVERSAL, details=ours)))
+    assert (line.counterparty_name, line.counterparty_iban) == (None, None)
+
+
 def test_batch_booking_keeps_every_transaction_in_details():
     details = "<Btch><NbOfTxs>3</NbOfTxs></Btch>" + "".join(
         tx(
@@ -338,6 +375,23 @@ def test_structured_rf_reference_is_compacted():
     assert only_line(statement_xml(entry(details=mistyped))).creditor_reference == (
         "rf19 5390 0754 7034"
     )
+
+
+def test_structured_remittance_adds_document_numbers_more_references_and_lines():
+    """What a Strd says besides its first reference is remittance text, where matching looks."""
+    details = tx(
+        "<RmtInf><Ustrd>Payment</Ustrd>"
+        "<Strd><RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>INV-2025-0042</Nb>"
+        "</RfrdDocInf><CdtrRefInf><Ref>RF18539007547034</Ref></CdtrRefInf>"
+        "<AddtlRmtInf>thank you</AddtlRmtInf><AddtlRmtInf>?REJECT?0</AddtlRmtInf></Strd>"
+        "<Strd><RfrdDocInf><Nb>INV-2025-0043</Nb></RfrdDocInf>"
+        "<CdtrRefInf><Ref>RF71 2348 231</Ref></CdtrRefInf><AddtlRmtInf>?ERROR?000</AddtlRmtInf>"
+        "</Strd></RmtInf>"
+    )
+    line = only_line(statement_xml(entry(details=details)))
+    assert line.creditor_reference == "RF18539007547034"
+    # Swiss processing codes (?REJECT?0, ?ERROR?000) are no remittance text.
+    assert line.remittance == "Payment INV-2025-0042 thank you INV-2025-0043 RF71 2348 231"
 
 
 def test_notprovided_end_to_end_id_is_no_id():

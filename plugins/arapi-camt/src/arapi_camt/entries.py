@@ -13,6 +13,7 @@ is written for speed:
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from lxml import etree
@@ -55,6 +56,9 @@ _NTRY = (
 _NTRY_DETAILS = _NTRY.index("NtryDtls")
 _TX = ("Refs", "AmtDtls", "Amt", "RltdPties", "RmtInf", "RtrInf", "AddtlTxInf")
 _REFS = ("EndToEndId", "MndtId")
+# Swiss banks report a QR/ISR payment's processing status as AddtlRmtInf
+# "?REJECT?0" and "?ERROR?000" (Swiss Payment Standards): not remittance text.
+_SWISS_STATUS = re.compile(r"\s*\?(?:REJECT|ERROR)\?\d*\s*$")
 _PARTIES = ("Dbtr", "DbtrAcct", "UltmtDbtr", "Cdtr", "CdtrAcct", "UltmtCdtr")
 
 
@@ -84,6 +88,9 @@ class Tags:
         self.Strd = tag("Strd")
         self.CdtrRefInf = tag("CdtrRefInf")
         self.Ref = tag("Ref")
+        self.RfrdDocInf = tag("RfrdDocInf")
+        self.Nb = tag("Nb")
+        self.AddtlRmtInf = tag("AddtlRmtInf")
         self.Rsn = tag("Rsn")
         self.Nm = tag("Nm")
         self.Pty = tag("Pty")
@@ -154,6 +161,7 @@ class EntryReader:
             value = -value
         ccy = amount_element.get("Ccy")
         entry_currency = currency(ccy) if ccy is not None else self._fallback_currency()
+        reversed_ = False if reversal is None else indicator(reversal.text)
 
         single = None
         transactions = (
@@ -162,10 +170,12 @@ class EntryReader:
             else ()
         )
         if len(transactions) == 1:
-            single = self._detail(transactions[0], credit, value, entry_currency)
+            single = self._detail(transactions[0], credit, reversed_, value, entry_currency)
             details: tuple[TransactionDetail, ...] = (single,)
         elif transactions:
-            details = tuple([self._detail(tx, credit, None, None) for tx in transactions])
+            details = tuple(
+                [self._detail(tx, credit, reversed_, None, None) for tx in transactions]
+            )
         else:
             details = ()
 
@@ -181,7 +191,6 @@ class EntryReader:
         if status is not None:
             found_status = _status(status)
             status_code = shared.setdefault(found_status, found_status)
-        reversed_ = False if reversal is None else indicator(reversal.text)
         transaction_code = None if code is None else _bank_transaction_code(code, tags)
         if single is None:
             return StatementLine(
@@ -222,7 +231,12 @@ class EntryReader:
         return self.account_currency
 
     def _detail(
-        self, tx: _Element, credit: bool, entry_amount, entry_currency: str | None
+        self,
+        tx: _Element,
+        credit: bool,
+        reversal: bool,
+        entry_amount,
+        entry_currency: str | None,
     ) -> TransactionDetail:
         """One ``TxDtls``; a lone one without its own amount moved the whole entry amount."""
         tags = self.tags
@@ -265,20 +279,20 @@ class EntryReader:
 
         counterparty = account = None
         if parties is not None:
-            counterparty, account = self._counterparty(parties, credit)
+            counterparty, account = self._counterparty(parties, credit, reversal)
 
         remittance = reference = None
         if remittance_info is not None:
-            unstructured = []
+            texts: list[str] = []
             for part in remittance_info[:]:
                 part_tag = part.tag
                 if part_tag == tags.Ustrd:
                     if part.text:
-                        unstructured.append(part.text)
-                elif part_tag == tags.Strd and reference is None:
-                    reference = _structured_reference(part, tags)
-            if unstructured:
-                remittance = free_text(" ".join(unstructured))
+                        texts.append(part.text)
+                elif part_tag == tags.Strd:
+                    reference = _structured(part, tags, reference, texts)
+            if texts:
+                remittance = free_text(" ".join(texts))
         if remittance is None and additional is not None:
             remittance = free_text(additional.text)
 
@@ -294,11 +308,17 @@ class EntryReader:
             return_reason=None if return_info is None else _return_reason(return_info, tags),
         )
 
-    def _counterparty(self, parties: _Element, credit: bool) -> tuple[str | None, str | None]:
+    def _counterparty(
+        self, parties: _Element, credit: bool, reversal: bool
+    ) -> tuple[str | None, str | None]:
         """The other side: the debtor of a credit, the creditor of a debit.
 
         When that side is our own account (banks differ on how they fill returns
-        and reversals), the opposite side is the counterparty.
+        and reversals), the opposite side is the counterparty. A reversal
+        (``RvslInd``) keeps the parties of the booking it reverses, as ISO 20022
+        means it to: the payer of a reversed collection is its ``Dbtr``. Some
+        banks fill it as a booking of its own instead, so when that side is not
+        given at all, the opposite one is read.
         """
         tags = self.tags
         table = tags.parties
@@ -307,10 +327,16 @@ class EntryReader:
             index = table.get(item.tag)
             if index is not None:
                 found[index] = item
-        theirs = 0 if credit else 3  # Dbtr, DbtrAcct, UltmtDbtr | Cdtr, CdtrAcct, UltmtCdtr
+        # Dbtr, DbtrAcct, UltmtDbtr | Cdtr, CdtrAcct, UltmtCdtr
+        theirs = 0 if credit != reversal else 3
         name, account = _side(found, theirs, tags)
-        if account is not None and account == self.own_account:
+        own = self.own_account
+        if account is not None and account == own:
             return _side(found, 3 - theirs, tags)
+        if reversal and name is None and account is None:
+            other_name, other_account = _side(found, 3 - theirs, tags)
+            if other_account is None or other_account != own:
+                return other_name, other_account
         return name, account
 
 
@@ -400,14 +426,33 @@ def _transaction_amount(element: _Element, tags: Tags) -> _Element | None:
     return None
 
 
-def _structured_reference(element: _Element, tags: Tags) -> str | None:
-    """``Strd/CdtrRefInf/Ref``: the creditor's reference (ISO 11649 RF.., QR, ISR)."""
+def _structured(
+    element: _Element, tags: Tags, reference: str | None, texts: list[str]
+) -> str | None:
+    """One ``Strd``: the creditor's reference (ISO 11649 RF.., QR, ISR), the first one found.
+
+    What else it says goes to ``texts``, the remittance text, where matching
+    looks for invoice numbers: the numbers of the documents paid
+    (``RfrdDocInf/Nb``), further creditor references (one payment may settle
+    several invoices) and the additional lines (``AddtlRmtInf``).
+    """
     for item in element[:]:
-        if item.tag == tags.CdtrRefInf:
+        tag = item.tag
+        if tag == tags.CdtrRefInf:
             for inner in item[:]:
                 if inner.tag == tags.Ref:
-                    return inner.text
-    return None
+                    if reference is None:
+                        reference = inner.text
+                    elif inner.text:
+                        texts.append(inner.text)
+                    break
+        elif tag == tags.RfrdDocInf:
+            for inner in item[:]:
+                if inner.tag == tags.Nb and inner.text:
+                    texts.append(inner.text)
+        elif tag == tags.AddtlRmtInf and item.text and not _SWISS_STATUS.match(item.text):
+            texts.append(item.text)
+    return reference
 
 
 def _return_reason(element: _Element, tags: Tags) -> str:
