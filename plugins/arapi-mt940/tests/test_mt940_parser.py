@@ -458,6 +458,33 @@ def test_free_text_with_iban_and_name():
     assert line.bank_reference is None  # the owner reference held the IBAN, not a reference
 
 
+def test_free_text_names_the_counterparty_even_when_the_iban_check_digits_fail():
+    """ASN's anonymised sample files: the IBAN is dropped, the name and the text are kept."""
+    _, [statement] = _one(FREE_TEXT.replace("NL91ABNA0417164300", "NL47INGB9999999999"))
+    line = statement.lines[0]
+    assert line.counterparty_iban is None
+    assert line.counterparty_name == "gerrits glas"
+    assert line.bank_reference is None  # an account number is no reference
+    assert line.remittance == "NL47INGB9999999999 gerrits glas Factuur 17227/248/20"
+
+
+def test_ing_structured_remittance_is_the_creditor_reference():
+    """ING's /REMI/STRD/CUR/: a Dutch payment reference (betalingskenmerk), kept as sent."""
+    text = (
+        ":20:X\n:25:NL77INGB0000012345\n:60F:C140220EUR0,\n:61:1402200220C1,57NTRFNONREF\n"
+        ":86:/EREF/NOTPROVIDED//CNTP/NL32INGB0000012345/INGBNL2A/J.Janssen///REMI/STRD/CUR/"
+        "9001123412341234/\n"
+    )
+    _, [statement] = _one(text)
+    line = statement.lines[0]
+    assert line.creditor_reference == "9001123412341234"
+    assert line.remittance == "9001123412341234"
+    # An RF reference is still found as such, and unstructured text (USTD) gives none.
+    rf_line, ustd_line = _one(DUTCH)[1][0].lines
+    assert rf_line.creditor_reference == "RF18539007547034"
+    assert ustd_line.creditor_reference is None
+
+
 def test_repeated_86_tags_are_one_text_and_statement_level_86_is_ignored():
     text = (
         ":20:X\n:25:1\n:60F:C240101EUR0,\n:61:240101D1,00N044NONREF\n"

@@ -101,10 +101,15 @@ def gvc_return_reason(code: str | None, credit: bool) -> str | None:
     return UNSPECIFIED_RETURN_REASON if code in returns else None
 
 
+def iban_shaped(value: str | None) -> bool:
+    """Written as an IBAN (compact), whether or not its check digits are right."""
+    return bool(value) and _IBAN_SHAPE.match(value) is not None
+
+
 @lru_cache(maxsize=4096)
 def is_iban(value: str | None) -> bool:
     """Shape and ISO 13616 check digits (through schwifty); cached, files repeat counterparties."""
-    if not value or not _IBAN_SHAPE.match(value):
+    if not iban_shaped(value):
         return False
     try:
         IBAN(value)
@@ -214,6 +219,9 @@ def _dutch(text: str) -> Details:
     name = _tidy(name) or _tidy(values.get("NAME"))
 
     remittance = _dutch_remittance(values.get("REMI"))
+    reference = _creditor_reference(remittance, text)
+    if reference is None and (values.get("REMI") or "").startswith("STRD/"):
+        reference = remittance  # a structured reference (the Dutch betalingskenmerk), as sent
     return_reason = (_tidy((values.get("RTRN") or "").split("/")[0]) or "").upper()
     if not _SEPA_CODE.match(return_reason):  # /RTRN/ marks a return, whatever follows it
         return_reason = UNSPECIFIED_RETURN_REASON if "RTRN" in values else None
@@ -222,7 +230,7 @@ def _dutch(text: str) -> Details:
         counterparty_name=name,
         counterparty_iban=iban if is_iban(iban) else None,
         end_to_end_id=_reference(values.get("EREF")),
-        creditor_reference=_creditor_reference(remittance, text),
+        creditor_reference=reference,
         return_reason=return_reason,
     )
 
@@ -246,12 +254,13 @@ def _free_text(lines: list[str]) -> Details:
     remittance = _tidy(_join_wrapped(lines))
     first = _tidy(lines[0]) or ""
     token, _, rest = first.partition(" ")
-    # SNS/ASN start the text with the counterparty's IBAN and name.
-    iban = _compact(token) if is_iban(_compact(token)) else None
+    # SNS/ASN start the text with the counterparty's IBAN and name. The name is
+    # kept even when the IBAN's check digits fail (anonymised or mistyped).
+    account = _compact(token)
     return Details(
         remittance=remittance,
-        counterparty_iban=iban,
-        counterparty_name=_tidy(rest) if iban else None,
+        counterparty_iban=account if is_iban(account) else None,
+        counterparty_name=_tidy(rest) if iban_shaped(account) else None,
         creditor_reference=_creditor_reference(remittance),
     )
 

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile, StatementLine
-from arapi_mt940.details import Details, gvc_return_reason, is_iban, parse_details
+from arapi_mt940.details import Details, gvc_return_reason, iban_shaped, is_iban, parse_details
 from arapi_mt940.fields import (
     Balance,
     EntryTotal,
@@ -287,14 +287,14 @@ def _statement(builder: _Builder, warnings: list[str]) -> Statement:
 def _line(raw: RawLine, details: Details, currency: str) -> StatementLine:
     counterparty_iban = details.counterparty_iban
     owner_reference = raw.owner_reference
-    # Rabobank puts the counterparty's IBAN in the supplementary details, SNS in the
-    # owner reference (where it is no reference).
+    # Rabobank puts the counterparty's IBAN in the supplementary details, SNS and ASN
+    # in the owner reference (where it is no reference, even with wrong check digits).
     for candidate in (raw.supplementary, raw.owner_reference):
         compact = candidate.replace(" ", "").upper() if candidate else None
         if is_iban(compact):
             counterparty_iban = counterparty_iban or compact
-            if candidate == raw.owner_reference:
-                owner_reference = None
+        if candidate == raw.owner_reference and iban_shaped(compact):
+            owner_reference = None
     return StatementLine(
         amount=raw.amount,
         currency=currency,
