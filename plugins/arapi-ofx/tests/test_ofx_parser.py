@@ -306,6 +306,19 @@ def test_unclosed_transactions_are_all_read():
     assert [line.natural_key for line in statement.lines] == ["A", "B"]
 
 
+def test_several_transaction_lists_are_read_together_with_a_warning():
+    second_list = f"</BANKTRANLIST><BANKTRANLIST><DTSTART>20240201<DTEND>20240229{trn(fitid='B')}"
+    data = sgml(bank(trn(fitid="A") + second_list))
+    result = parse(data)
+    assert [line.natural_key for line in result.statements[0].lines] == ["A", "B"]
+    assert result.warnings == (
+        "statement 1 (STMTRS 12345): 2 transaction lists (BANKTRANLIST) where OFX allows one; "
+        "their transactions are read together",
+    )
+    assert parse_careful(data) == result
+    assert parse(sgml(bank(trn(fitid="A")))).warnings == ()
+
+
 def test_self_closing_tags_are_empty_elements():
     transaction = trn(extra="<MEMO/><NAME />").replace("<TRNAMT>", "<SIC/><TRNAMT>")
     line = _one_statement(sgml(bank(transaction))).lines[0]

@@ -15,7 +15,9 @@ same result for the same tree. Rules, in the order a file meets them:
   and the import's entry count is the bank and card ``STMTTRN`` count.
 * Statement-level elements (account, ``CURDEF``, ``LEDGERBAL``) are looked up
   anywhere inside the statement, first in document order, because SGML files
-  that never close ``BANKTRANLIST`` nest ``LEDGERBAL`` inside it.
+  that never close ``BANKTRANLIST`` nest ``LEDGERBAL`` inside it. A
+  statement with several ``BANKTRANLIST`` (OFX allows one) has the
+  transactions of all of them, with a warning.
 * A ``STMTTRN`` with no element at all (``<STMTTRN>*snipped*</STMTTRN>``)
   carries nothing and is skipped with a warning. One that has elements but no
   ``TRNAMT`` or no ``DTPOSTED`` is refused (``MISSING_FIELD``), as is a bad
@@ -33,6 +35,7 @@ same result for the same tree. Rules, in the order a file meets them:
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import NoReturn
 
 from arapi.plugin.types import ParseError, ParseErrorCode, Statement, StatementFile, StatementLine
@@ -86,16 +89,26 @@ class _Issues:
         return out
 
 
-def _scan_statement(statement: Node) -> tuple[dict[str, Node], str | None, list[Node], list[Node]]:
-    """First account/balance aggregates, CURDEF, the STMTTRNs and any statements nested inside."""
-    found: dict[str, Node] = {}
-    curdef = None
-    transactions: list[Node] = []
-    nested: list[Node] = []
+@dataclass
+class _Scan:
+    """What one statement aggregate holds (first account/balance aggregates, CURDEF, ...)."""
+
+    found: dict[str, Node] = field(default_factory=dict)
+    curdef: str | None = None
+    transactions: list[Node] = field(default_factory=list)
+    nested: list[Node] = field(default_factory=list)  # statements inside an unclosed one
+    transaction_lists: int = 0  # BANKTRANLIST aggregates: OFX allows one per statement
+
+
+def _scan_statement(statement: Node) -> _Scan:
+    scan = _Scan()
+    found, transactions, nested = scan.found, scan.transactions, scan.nested
     pending = [statement]
     while pending:
         node = pending.pop()
         name = node.name
+        if name == "BANKTRANLIST":
+            scan.transaction_lists += 1
         if name == "STMTTRN":
             transactions.append(node)
             # An unclosed STMTTRN swallows the next ones: they are still transactions.
@@ -106,10 +119,10 @@ def _scan_statement(statement: Node) -> tuple[dict[str, Node], str | None, list[
             continue
         if name in _STATEMENT_AGGREGATES and name not in found:
             found[name] = node
-        if curdef is None and "CURDEF" in node.fields:
-            curdef = node.fields["CURDEF"]
+        if scan.curdef is None and "CURDEF" in node.fields:
+            scan.curdef = node.fields["CURDEF"]
         pending.extend(reversed(node.children))
-    return found, curdef, transactions, nested
+    return scan
 
 
 def _account(found: dict[str, Node]) -> tuple[str | None, str | None]:
@@ -136,8 +149,8 @@ class _StatementReader:
         self.warnings = warnings
 
     def read(self) -> tuple[Statement | None, list[Node]]:
-        found, curdef, transactions, nested = _scan_statement(self.node)
-        account, acct_id = _account(found)
+        scan = _scan_statement(self.node)
+        account, acct_id = _account(scan.found)
         self.label = label = (
             f"statement {self.number} ({self.node.name} {acct_id or 'without account id'})"
         )
@@ -145,12 +158,17 @@ class _StatementReader:
             self.warnings.append(
                 f"{label}: investment statement left out (arapi imports bank and card statements)"
             )
-            return None, nested
+            return None, scan.nested
         if acct_id is None:
             self.warnings.append(f"{label}: no account id (ACCTID)")
-        currency = parse_currency(curdef, f"{label}: CURDEF") if curdef else None
-        closing, closing_date = self._closing_balance(found.get("LEDGERBAL"))
-        lines = self._lines(transactions, currency)
+        if scan.transaction_lists > 1:
+            self.warnings.append(
+                f"{label}: {scan.transaction_lists} transaction lists (BANKTRANLIST) where OFX "
+                "allows one; their transactions are read together"
+            )
+        currency = parse_currency(scan.curdef, f"{label}: CURDEF") if scan.curdef else None
+        closing, closing_date = self._closing_balance(scan.found.get("LEDGERBAL"))
+        lines = self._lines(scan.transactions, currency)
         if currency is None:
             line_currencies = {line.currency for line in lines}
             if len(line_currencies) == 1:
@@ -164,7 +182,7 @@ class _StatementReader:
             closing_balance=closing,
             closing_date=closing_date,
         )
-        return statement, nested
+        return statement, scan.nested
 
     def _closing_balance(self, ledger: Node | None):
         if ledger is None:
