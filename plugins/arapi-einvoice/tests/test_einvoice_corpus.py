@@ -77,7 +77,7 @@ def check_facts(doc: InvoiceDocument, facts: dict, data: bytes) -> None:
         if "rounding" in facts:
             assert totals.rounding == _amount(facts["rounding"])
     if "embedded_xml_name" in facts:
-        name, xml = embedded_invoice_xml(data)
+        name, xml, _ = embedded_invoice_xml(data)
         assert (name, len(xml)) == (facts["embedded_xml_name"], facts["embedded_xml_size"])
 
 

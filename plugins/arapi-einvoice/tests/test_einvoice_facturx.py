@@ -11,6 +11,7 @@ import pytest
 from arapi_einvoice import FacturXParser
 from arapi_einvoice import pdf as pdf_module
 from pypdf import PdfWriter
+from pypdf.generic import ArrayObject, NameObject
 
 from arapi.plugin.types import ParseError, ParseErrorCode
 from arapi.testing.contracts import InvoiceParserContract
@@ -175,6 +176,25 @@ def test_known_attachment_name_wins_over_other_xml():
 def test_unknown_xml_name_is_still_found():
     data = pypdf_pdf(("notes.txt", b"hello"), ("invoice-2025.xml", cii_xml("ANY")))
     assert parse(data)[1].number == "ANY"
+
+
+def test_invoice_named_only_in_the_associated_files_is_read_with_a_warning():
+    """A name tree lost (or pointing elsewhere) while the catalog's /AF still names the XML."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_attachment("factur-x.xml", cii_xml("FX-AF"))
+    root = writer.root_object
+    names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    root[NameObject("/AF")] = ArrayObject([names[1]])  # the file specification
+    del root["/Names"]
+    out = io.BytesIO()
+    writer.write(out)
+    result, doc = parse(out.getvalue())
+    assert doc.number == "FX-AF"
+    assert result.warnings == (
+        "the PDF's /EmbeddedFiles name tree does not list 'factur-x.xml': "
+        "read from the catalog's associated files (/AF)",
+    )
 
 
 def test_tiny_or_truncated_pdf_is_malformed():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from arapi.plugin import safexml
 from arapi.plugin.types import InvoiceFile, ParseError, ParseErrorCode
 from arapi_einvoice import cii, sniffing, ubl
@@ -73,8 +75,11 @@ class FacturXParser:
         return sniffing.is_pdf(head)
 
     def parse(self, data: bytes) -> InvoiceFile:
-        name, xml = embedded_invoice_xml(data)
+        name, xml, found_warnings = embedded_invoice_xml(data)
         try:
-            return _read_xml(xml, self.format, accept=("cii", "ubl"))
+            result = _read_xml(xml, self.format, accept=("cii", "ubl"))
         except ParseError as exc:
             raise ParseError(exc.code, f"embedded {name}: {exc.message}") from None
+        if found_warnings:
+            result = replace(result, warnings=(*found_warnings, *result.warnings))
+        return result

@@ -7,8 +7,10 @@ pulls in ``requests``. Here pypdf only hands over bytes; the XML then goes
 through :mod:`arapi.plugin.safexml` like any other.
 
 Where the XML is looked for: the document's ``/EmbeddedFiles`` name tree
-(the same place the factur-x library and pypdf's ``attachment_list`` look).
-Known names come first (factur-x.xml, zugferd-invoice.xml, xrechnung.xml,
+(the same place the factur-x library and pypdf's ``attachment_list`` look),
+then, when no invoice is found there, the catalog's ``/AF`` associated files,
+where PDF/A-3 and Factur-X also require the invoice to be named (a damaged
+name tree then costs a warning, not the invoice). Known names come first (factur-x.xml, zugferd-invoice.xml, xrechnung.xml,
 case-insensitive), then any other ``*.xml`` attachment; the first one whose
 root is a CII or UBL invoice wins. When none is, a known-name attachment is
 still handed over so that its parse error (DTD refused, broken XML) is the
@@ -20,9 +22,11 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import NamedTuple
 
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
+from pypdf.generic import DictionaryObject, EmbeddedFile
 
 from arapi.plugin.types import ParseError, ParseErrorCode
 from arapi_einvoice.sniffing import xml_root_name
@@ -36,6 +40,12 @@ MAX_DECODED_BYTES = 4 * MAX_XML_BYTES
 KNOWN_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
 
 logger = logging.getLogger(__name__)
+
+
+class EmbeddedXml(NamedTuple):
+    name: str  # the attachment's name in the PDF
+    content: bytes
+    warnings: tuple[str, ...] = ()
 
 
 def _name(attachment) -> str:
@@ -117,14 +127,62 @@ def _open(data: bytes, *, strict: bool) -> PdfReader:
     return reader
 
 
-def _attachments(data: bytes) -> list:
-    reader = _open(data, strict=False)
+def _attachments(reader: PdfReader) -> list:
     found = []
     for attachment in reader.attachment_list:
         found.append(attachment)
         if len(found) >= MAX_ATTACHMENTS:
             break
     return found
+
+
+def _associated_files(reader: PdfReader, listed: list) -> list:
+    """The catalog's ``/AF`` file specifications that the name tree did not list."""
+    specs = reader.root_object.get("/AF")
+    specs = specs.get_object() if specs is not None else None
+    if not isinstance(specs, list):
+        return []
+    names = {_name(attachment) for attachment in listed}
+    found = []
+    for spec in specs[:MAX_ATTACHMENTS]:
+        spec = spec.get_object()
+        if not isinstance(spec, DictionaryObject) or "/EF" not in spec:
+            continue
+        name = spec.get("/UF") or spec.get("/F")
+        if name is not None and str(name) not in names:
+            found.append(EmbeddedFile(name=str(name), pdf_object=spec))
+    return found
+
+
+def _first_invoice(
+    attachments: list, decoded: _Decoded
+) -> tuple[tuple[str, bytes] | None, tuple[str, bytes] | None]:
+    """(the first attachment holding invoice XML, else a known-name one that does not)."""
+    suspect: tuple[str, bytes] | None = None
+    for attachment in _ordered(attachments):
+        name = _name(attachment)
+        known = name.lower() in KNOWN_NAMES
+        try:
+            content = _content(attachment, decoded)
+        except ParseError:
+            if known or decoded.exhausted:
+                raise
+            continue  # an oversized annex.xml is not the invoice's problem
+        if xml_root_name(content) is not None:
+            return (name, content), suspect
+        logger.debug("attachment %s is not an invoice XML", name)
+        if suspect is None and known:
+            suspect = (name, content)
+    return None, suspect
+
+
+def _associated_warnings(name: str, data: bytes) -> tuple[str, ...]:
+    found = (
+        f"the PDF's /EmbeddedFiles name tree does not list {name!r}: "
+        "read from the catalog's associated files (/AF)"
+    )
+    damage = _damage(data)
+    return (found,) if damage is None else (found, f"damaged PDF structure ({damage})")
 
 
 def _damage(data: bytes) -> str | None:
@@ -138,8 +196,8 @@ def _damage(data: bytes) -> str | None:
     return None
 
 
-def embedded_invoice_xml(data: bytes) -> tuple[str, bytes]:
-    """(attachment name, XML bytes) of the invoice inside a PDF, or a coded ParseError."""
+def embedded_invoice_xml(data: bytes) -> EmbeddedXml:
+    """The invoice XML inside a PDF, or a coded ParseError."""
     if len(data) > MAX_PDF_BYTES:
         raise ParseError(ParseErrorCode.TOO_LARGE, f"PDF larger than {MAX_PDF_BYTES} bytes")
     if b"%PDF-" not in data[:1024]:
@@ -147,28 +205,22 @@ def embedded_invoice_xml(data: bytes) -> tuple[str, bytes]:
     # pypdf raises a dozen exception types (and some builtins) on hostile input:
     # everything it raises means "unreadable PDF" here.
     try:
-        attachments = _attachments(data)
-        candidates = _ordered(attachments)
-        suspect: tuple[str, bytes] | None = None
+        reader = _open(data, strict=False)
+        attachments = _attachments(reader)
         decoded = _Decoded()
-        for attachment in candidates:
-            name = _name(attachment)
-            known = name.lower() in KNOWN_NAMES
-            try:
-                content = _content(attachment, decoded)
-            except ParseError:
-                if known or decoded.exhausted:
-                    raise
-                continue  # an oversized annex.xml is not the invoice's problem
-            if xml_root_name(content) is not None:
-                return name, content
-            logger.debug("attachment %s is not an invoice XML", name)
-            if suspect is None and known:
-                suspect = (name, content)
+        found, suspect = _first_invoice(attachments, decoded)
+        if found is not None:
+            return EmbeddedXml(*found)
+        if suspect is None:
+            associated = _associated_files(reader, attachments)
+            found, suspect = _first_invoice(associated, decoded)
+            if found is not None:
+                return EmbeddedXml(*found, _associated_warnings(found[0], data))
+            attachments += associated
         if suspect is not None:
             # A factur-x.xml that is no readable invoice (a DTD, broken XML, a
             # foreign root): parsing it gives the precise coded error.
-            return suspect
+            return EmbeddedXml(*suspect)
     except ParseError:
         raise
     except Exception as exc:
