@@ -10,12 +10,13 @@ Where the XML is looked for: the document's ``/EmbeddedFiles`` name tree
 (the same place the factur-x library and pypdf's ``attachment_list`` look),
 then, when no invoice is found there, the catalog's ``/AF`` associated files,
 where PDF/A-3 and Factur-X also require the invoice to be named (a damaged
-name tree then costs a warning, not the invoice). Known names come first (factur-x.xml, zugferd-invoice.xml, xrechnung.xml,
-case-insensitive), then any other ``*.xml`` attachment; the first one whose
-root is a CII or UBL invoice wins. When none is, a known-name attachment is
-still handed over so that its parse error (DTD refused, broken XML) is the
-one reported; without any, the PDF fails with NO_CONTENT (MALFORMED when its
-structure is damaged too).
+name tree then costs a warning, not the invoice). Known names come first
+(factur-x.xml, zugferd-invoice.xml, xrechnung.xml, case-insensitive), then
+any other ``*.xml`` attachment; the first one whose root is a CII or UBL
+invoice wins. When none is, a known-name attachment is still handed over so
+that its parse error (DTD refused, broken XML) is the one reported; without
+any, the PDF fails with NO_CONTENT (MALFORMED when its structure is damaged
+too).
 """
 
 from __future__ import annotations
