@@ -254,6 +254,18 @@ def test_blank_entry_number_is_read_with_a_warning():
     assert any("blank entry number" in w and "line 2" in w for w in result.warnings)
 
 
+def test_closing_balance_of_another_account_is_a_warning():
+    other = record("07", amount="0000000007016O", day="150519", account="00087654321")
+    result = parse([OPEN, CREDIT, DEBIT, other])
+    (statement,) = result.statements
+    assert statement.account == "FR7630002004470001234567817"  # the 01's account
+    assert result.warnings == (
+        "line 4: new balance (07) of account FR7630002004470008765432186 closes the statement "
+        "of account FR7630002004470001234567817 opened at line 1",
+    )
+    assert parse([OPEN, CREDIT, DEBIT, CLOSE]).warnings == ()
+
+
 def test_latin1_label():
     [statement] = parse([OPEN, record("04", label="VIR RÉGULARISATION ÉTÉ"), CLOSE]).statements
     assert statement.lines[0].remittance == "VIR RÉGULARISATION ÉTÉ"

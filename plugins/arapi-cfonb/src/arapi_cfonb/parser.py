@@ -207,9 +207,16 @@ def _close(opened: _Open, record: Record, warnings: list[str]) -> Statement:
             f"line {opened.record.line_no}: no record of this statement names a currency; lines carry {NO_CURRENCY}"
         )
     head = opened.record
+    account = account_id(head[3, 7], head[12, 16], head[22, 32])
+    closed = account_id(record[3, 7], record[12, 16], record[22, 32])
+    if closed != account:  # the closing balance may be another account's
+        warnings.append(
+            f"line {record.line_no}: new balance (07) of account {closed} closes the statement "
+            f"of account {account} opened at line {head.line_no}"
+        )
     return Statement(
         format=FORMAT,
-        account=account_id(head[3, 7], head[12, 16], head[22, 32]),
+        account=account,
         currency=currency,
         lines=tuple(_line(m, m.currency or currency or NO_CURRENCY) for m in opened.movements),
         opening_balance=_no_negative_zero(opened.balance),
