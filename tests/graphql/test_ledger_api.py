@@ -317,6 +317,20 @@ def test_idempotency_key_on_payment_create(api):
     assert data["paymentCreate"]["userErrors"][0]["code"] == "IDEMPOTENCY_CONFLICT"
 
 
+def test_a_credit_note_shows_the_invoice_it_corrects(api):
+    customer = create_customer(api)
+    inv = create_invoice(api, customer["id"], "F-1", "100.00")
+    query = (
+        "mutation($c: ID!, $i: ID) { creditNoteCreate(input: {customerId: $c, number: $n,"
+        ' issueDate: "2025-01-20", total: {amount: "30.00", currency: "EUR"},'
+        " correctsInvoiceId: $i}) { creditNote { correctsInvoiceId } } }"
+    ).replace("$n", '"AV-1"')
+    made = api.ok(query, {"c": customer["id"], "i": inv["id"]})["creditNoteCreate"]
+    assert made["creditNote"] == {"correctsInvoiceId": inv["id"]}
+    plain = api.ok(query.replace('"AV-1"', '"AV-2"'), {"c": customer["id"], "i": None})
+    assert plain["creditNoteCreate"]["creditNote"] == {"correctsInvoiceId": None}
+
+
 def test_credit_notes_write_off_cancel_update(api):
     customer = create_customer(api)
     inv = create_invoice(api, customer["id"], "F-1", "100.00")

@@ -84,6 +84,7 @@ def ubl(
     prepaid: str | None = None,
     payable: str = "125.00",
     payment_id: str = "",
+    corrects: str = "",
 ) -> bytes:
     """A small UBL 2.1 document without lines; amounts and buyer as given."""
     type_code = "380" if root == "Invoice" else "381"
@@ -103,6 +104,7 @@ def ubl(
  {f"<cbc:DueDate>{due}</cbc:DueDate>" if due else ""}
  <cbc:{root}TypeCode>{type_code}</cbc:{root}TypeCode>
  <cbc:DocumentCurrencyCode>{currency}</cbc:DocumentCurrencyCode>
+ {f"<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>{corrects}</cbc:ID></cac:InvoiceDocumentReference></cac:BillingReference>" if corrects else ""}
  <cac:AccountingSupplierParty><cac:Party>
   <cac:PartyLegalEntity><cbc:RegistrationName>Acme SAS</cbc:RegistrationName></cac:PartyLegalEntity>
  </cac:Party></cac:AccountingSupplierParty>
@@ -396,6 +398,23 @@ def test_partly_used_credit_note_keeps_the_amount_due_as_credit(db, viewer):
     assert (prepaid.kind, prepaid.credit_note_id, prepaid.invoice_id, prepaid.amount_minor) == (
         "prepaid", row.invoice.id, row.invoice.id, 10000,
     )  # fmt: skip
+
+
+def test_a_credit_note_is_linked_to_the_invoice_it_corrects(db, viewer):
+    run(db, viewer, ubl(number="F-1"))
+    run(db, viewer, ubl(number="F-9", buyer_name="Other AB"))
+    result = run(db, viewer, ubl(root="CreditNote", number="AV-1", due=None, corrects="F-1"))
+    assert result.warnings == []
+    note, corrected = invoice(db, viewer, "AV-1")[0].invoice, invoice(db, viewer, "F-1")[0].invoice
+    assert note.corrects_id == corrected.id
+    # Another customer's invoice is not linked, and that is said; an unknown one is not.
+    other = run(db, viewer, ubl(root="CreditNote", number="AV-2", due=None, corrects="F-9"))
+    assert other.warnings == [
+        "invoice 'AV-2': corrects 'F-9', an invoice of another customer: not linked"
+    ]
+    run(db, viewer, ubl(root="CreditNote", number="AV-3", due=None, corrects="F-404"))
+    assert invoice(db, viewer, "AV-2")[0].invoice.corrects_id is None
+    assert invoice(db, viewer, "AV-3")[0].invoice.corrects_id is None
 
 
 def test_negative_invoice_is_stored_as_a_credit_note(db, viewer):

@@ -569,3 +569,20 @@ def test_oversized_xml_is_refused(monkeypatch):
     with pytest.raises(ParseError) as caught:
         CiiParser().parse(CII_INVOICE)
     assert caught.value.code == ParseErrorCode.TOO_LARGE
+
+
+def test_the_invoice_a_credit_note_corrects_bt25():
+    cii_note = CII_CREDIT_NOTE.replace(
+        b"</ram:ApplicableHeaderTradeSettlement>",
+        b"<ram:InvoiceReferencedDocument><ram:IssuerAssignedID> F-2025-001 </ram:IssuerAssignedID>"
+        b"</ram:InvoiceReferencedDocument></ram:ApplicableHeaderTradeSettlement>",
+    )
+    assert only(cii_note)[1].corrects == "F-2025-001"
+    ubl_note = UBL_CREDIT_NOTE.replace(
+        b"<cac:AccountingSupplierParty>",
+        b"<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>INV-7</cbc:ID>"
+        b"</cac:InvoiceDocumentReference></cac:BillingReference><cac:AccountingSupplierParty>",
+    )
+    assert only(ubl_note, UblParser())[1].corrects == "INV-7"
+    assert only(CII_CREDIT_NOTE)[1].corrects is None
+    assert only(UBL_CREDIT_NOTE, UblParser())[1].corrects is None

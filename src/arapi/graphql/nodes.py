@@ -271,6 +271,9 @@ class Invoice(Node):
     )
     discount_percent: str | None
     discount_days: int | None
+    corrects_invoice_id: strawberry.ID | None = strawberry.field(
+        description="The invoice this credit note corrects, when known."
+    )
     cancelled_at: datetime | None
     created_at: datetime
     pk: strawberry.Private[int]
@@ -300,6 +303,11 @@ class Invoice(Node):
             payment_reference=inv.payment_reference,
             discount_percent=None if inv.discount_bp is None else f"{inv.discount_bp / 100:.2f}",
             discount_days=inv.discount_days,
+            corrects_invoice_id=(
+                None
+                if inv.corrects_id is None
+                else strawberry.ID(to_global_id("Invoice", inv.corrects_id))
+            ),
             cancelled_at=inv.cancelled_at,
             created_at=inv.created_at,
             pk=inv.id,

@@ -640,9 +640,28 @@ class DocumentWriter:
                 external_ref=external_ref,
                 payment_reference=reference,
                 kind=amounts.kind,
+                corrects_id=self._corrected(doc, amounts.kind, customer, number),
             ),
             source=SOURCE,
         )
+
+    def _corrected(
+        self, doc: InvoiceDocument, kind: str, customer: Customer, number: str
+    ) -> int | None:
+        """The invoice a credit note names as the one it corrects (BT-25), when the customer has it."""
+        target = (doc.corrects or "").strip()
+        if kind != "credit_note" or not target or target == number:
+            return None
+        invoice = invoice_repo.by_number(self.session, self.viewer.organization_id, target)
+        if invoice is None or invoice.kind != "invoice":
+            return None  # issued before arapi knew the customer, or not an invoice
+        if invoice.customer_id != customer.id:
+            self.warnings.append(
+                f"invoice {number!r}: corrects {target!r}, an invoice of another customer: "
+                "not linked"
+            )
+            return None
+        return invoice.id
 
     def _settle_before_import(self, invoice: Invoice, amounts: _Amounts, number: str) -> None:
         """Record what was paid (or credited) before the file was made, so open = amount due."""

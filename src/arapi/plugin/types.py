@@ -184,6 +184,7 @@ class InvoiceDocument:
     profile: str | None = None
     external_ref: str | None = None
     line_count: int | None = None
+    corrects: str | None = None  # number of the invoice a credit note corrects (BT-25)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ Field mapping (EN 16931 terms):
 - payment_reference BT-83 ``PaymentReference``; seller IBAN BT-84 from the
   first valid ``PayeePartyCreditorFinancialAccount/IBANID``
 - line_count: ``IncludedSupplyChainTradeLineItem`` elements
+- corrects BT-25: ``InvoiceReferencedDocument/IssuerAssignedID``, the
+  preceding invoice a correction or credit note refers to
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class _CiiReader(DraftReader):
         draft.issue_date = values.cii_date(text(issue), attribute(issue, "format"), "issue date")
         draft.due_date = self._due_date(settlement)
         draft.payment_reference = child_text(settlement, "PaymentReference")
+        draft.corrects = child_text(settlement, "InvoiceReferencedDocument", "IssuerAssignedID")
 
         agreement = child(transaction, AGREEMENT)
         draft.seller = self._party(child(agreement, "SellerTradeParty"))

@@ -27,6 +27,7 @@ class Draft:
     payment_reference: str | None = None
     profile: str | None = None
     line_count: int = 0
+    corrects: str | None = None
     # ZUGFeRD 1.0 BASIC has no DuePayableAmount: computing it is then no defect.
     amount_due_optional: bool = False
     warnings: list[str] = field(default_factory=list)
@@ -74,4 +75,5 @@ def finish(draft: Draft) -> InvoiceDocument:
         type_code=draft.type_code,
         profile=draft.profile,
         line_count=draft.line_count,
+        corrects=draft.corrects,
     )

@@ -20,6 +20,7 @@ Field mapping (EN 16931 terms):
 - payment_reference BT-83 ``cbc:PaymentID``, else ``PaymentMeans/PaymentID``;
   seller IBAN BT-84 from the first ``PayeeFinancialAccount/ID`` that is an IBAN
 - line_count: ``InvoiceLine`` / ``CreditNoteLine`` elements
+- corrects BT-25: the first ``BillingReference/InvoiceDocumentReference/ID``
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class _UblReader(DraftReader):
         draft.payment_reference = child_text(root, "PaymentID") or next(
             filter(None, map(text, descend(root, "PaymentMeans", "PaymentID"))), None
         )
+        draft.corrects = child_text(root, "BillingReference", "InvoiceDocumentReference", "ID")
         draft.seller = self._party(child(root, "AccountingSupplierParty", "Party"))
         draft.buyer = self._party(child(root, "AccountingCustomerParty", "Party"))
         draft.seller.iban = self._iban()
