@@ -190,7 +190,7 @@ def _fragment(records: list[Record], warnings: list[str]) -> Statement:
     record = movement.record
     return Statement(
         format=FORMAT,
-        account=account_id(record[3, 7], record[12, 16], record[22, 32]),
+        account=_account(record),
         currency=currency,
         lines=(_line(movement, currency or NO_CURRENCY),),
     )
@@ -207,8 +207,7 @@ def _close(opened: _Open, record: Record, warnings: list[str]) -> Statement:
             f"line {opened.record.line_no}: no record of this statement names a currency; lines carry {NO_CURRENCY}"
         )
     head = opened.record
-    account = account_id(head[3, 7], head[12, 16], head[22, 32])
-    closed = account_id(record[3, 7], record[12, 16], record[22, 32])
+    account, closed = _account(head), _account(record)
     if closed != account:  # the closing balance may be another account's
         warnings.append(
             f"line {record.line_no}: new balance (07) of account {closed} closes the statement "
@@ -289,6 +288,11 @@ def _line(movement: _Movement, currency: str) -> StatementLine:
         bank_transaction_code=_tidy(record[33, 34]),
         return_reason=_tidy(record[41, 42]),
     )
+
+
+def _account(record: Record) -> str:
+    """The account a 01/04/07 record names: bank (3-7), branch (12-16), number (22-32)."""
+    return account_id(record[3, 7], record[12, 16], record[22, 32])
 
 
 def _currency(record: Record, warnings: list[str]) -> str | None:

@@ -157,9 +157,9 @@ def _associated_files(reader: PdfReader, listed: list) -> list:
 
 def _first_invoice(
     attachments: list, decoded: _Decoded
-) -> tuple[tuple[str, bytes] | None, tuple[str, bytes] | None]:
+) -> tuple[EmbeddedXml | None, EmbeddedXml | None]:
     """(the first attachment holding invoice XML, else a known-name one that does not)."""
-    suspect: tuple[str, bytes] | None = None
+    suspect: EmbeddedXml | None = None
     for attachment in _ordered(attachments):
         name = _name(attachment)
         known = name.lower() in KNOWN_NAMES
@@ -170,10 +170,10 @@ def _first_invoice(
                 raise
             continue  # an oversized annex.xml is not the invoice's problem
         if xml_root_name(content) is not None:
-            return (name, content), suspect
+            return EmbeddedXml(name, content), suspect
         logger.debug("attachment %s is not an invoice XML", name)
         if suspect is None and known:
-            suspect = (name, content)
+            suspect = EmbeddedXml(name, content)
     return None, suspect
 
 
@@ -211,17 +211,17 @@ def embedded_invoice_xml(data: bytes) -> EmbeddedXml:
         decoded = _Decoded()
         found, suspect = _first_invoice(attachments, decoded)
         if found is not None:
-            return EmbeddedXml(*found)
+            return found
         if suspect is None:
             associated = _associated_files(reader, attachments)
             found, suspect = _first_invoice(associated, decoded)
             if found is not None:
-                return EmbeddedXml(*found, _associated_warnings(found[0], data))
+                return found._replace(warnings=_associated_warnings(found.name, data))
             attachments += associated
         if suspect is not None:
             # A factur-x.xml that is no readable invoice (a DTD, broken XML, a
             # foreign root): parsing it gives the precise coded error.
-            return EmbeddedXml(*suspect)
+            return suspect
     except ParseError:
         raise
     except Exception as exc:
